@@ -1,0 +1,62 @@
+// AppContext → express app: routers and error handling; no I/O of its own and no listen (see main.ts).
+import crypto from 'node:crypto';
+import express from 'express';
+import type { Config } from './config';
+import type { Database } from './db';
+import { uriTooLong } from './errors';
+import { createErrorHandler, notFoundHandler } from './http/error-handler';
+import { createHealthRouter } from './http/health-routes';
+import { createIngestRouter } from './http/ingest-routes';
+import { type Logger, redactUrl } from './logger';
+
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
+export interface AppContext {
+  readonly config: Config;
+  /** Primary database: ingestion writes here. */
+  readonly db: Database;
+  /** Read side: a replica when DATABASE_READ_URL is set, otherwise the primary. */
+  readonly readDb: Database;
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+}
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.set('query parser', false);
+
+  app.use((req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      ctx.logger.info(
+        {
+          requestId,
+          method: req.method,
+          url: redactUrl(req.originalUrl),
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
+    });
+    if (req.originalUrl.length > ctx.config.maxUrlLength) {
+      next(uriTooLong(`Request URL is longer than ${ctx.config.maxUrlLength} characters`));
+      return;
+    }
+    next();
+  });
+
+  app.use(createHealthRouter([ctx.db, ctx.readDb], () => ctx.lifecycle.shuttingDown));
+  app.use('/api/v1', createIngestRouter(ctx));
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,158 @@
+// process.env → Config: every setting validated once at start; a bad value stops the process with one clear message.
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().positive().max(max).default(fallback);
+
+const keyList = z
+  .string()
+  .transform((v) => v.split(',').map((k) => k.trim()).filter((k) => k.length > 0));
+
+/**
+ * READ_KEYS entries are `key` (every project) or `key:projectA|projectB` (only those projects).
+ * 'reader:p1|p2' → { key: 'reader', projects: ['p1','p2'] }
+ */
+export interface ReadKey {
+  readonly key: string;
+  readonly projects: readonly string[] | 'all';
+}
+
+function parseReadKeys(entries: readonly string[]): ReadKey[] {
+  return entries.map((entry) => {
+    const colon = entry.indexOf(':');
+    if (colon < 0) return { key: entry, projects: 'all' as const };
+    const projects = entry
+      .slice(colon + 1)
+      .split('|')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
+    return { key: entry.slice(0, colon), projects: projects.length > 0 ? projects : 'all' };
+  });
+}
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_READ_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: positiveInt(10, 200),
+  DATA_DIR: z.string().min(1).default('./data'),
+  WRITE_KEYS: keyList.optional(),
+  READ_KEYS: keyList.optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  TRUST_PROXY: booleanFlag.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024),
+  MAX_BATCH_EVENTS: positiveInt(5000),
+  MAX_URL_LENGTH: positiveInt(32 * 1024).refine((n) => n >= 16 * 1024, 'must be at least 16384'),
+  ODATA_PAGE_SIZE: positiveInt(1000),
+  ODATA_MAX_PAGE_SIZE: positiveInt(5000),
+  ODATA_MAX_NODES: positiveInt(1000),
+  ODATA_MAX_EXPAND_DEPTH: positiveInt(3, 10),
+  ODATA_MAX_IN_ITEMS: positiveInt(1000),
+  STATEMENT_TIMEOUT_MS: positiveInt(60000),
+  MODEL_DIR: z.string().min(1).optional(),
+  PURGE_INTERVAL_MINUTES: z.coerce.number().int().positive().optional(),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl?: string;
+  readonly databaseReadUrl?: string;
+  readonly poolSize: number;
+  readonly dataDir: string;
+  readonly writeKeys: readonly string[];
+  readonly readKeys: readonly ReadKey[];
+  /** True when no keys were configured and the documented development keys are in force. */
+  readonly usingDevelopmentKeys: boolean;
+  readonly webhookSecret?: string;
+  readonly publicUrl?: string;
+  readonly trustProxy: boolean;
+  readonly logLevel: string;
+  readonly maxBodyBytes: number;
+  readonly maxBatchEvents: number;
+  readonly maxUrlLength: number;
+  readonly odata: {
+    readonly pageSize: number;
+    readonly maxPageSize: number;
+    readonly maxNodes: number;
+    readonly maxExpandDepth: number;
+    readonly maxInItems: number;
+  };
+  readonly statementTimeoutMs: number;
+  readonly modelDir?: string;
+  readonly purgeIntervalMinutes?: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export const DEVELOPMENT_WRITE_KEY = 'dev-write-key';
+export const DEVELOPMENT_READ_KEY = 'dev-read-key';
+
+export class ConfigError extends Error {}
+
+/**
+ * loadConfig({ PORT: '8080' }) → Config with port 8080 and every other default;
+ * loadConfig({ PORT: 'x' }) → throws ConfigError('PORT: Invalid input: expected number, received NaN').
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  const embedded = e.DATABASE_URL === undefined;
+  const keysMissing = (e.WRITE_KEYS?.length ?? 0) === 0 || (e.READ_KEYS?.length ?? 0) === 0;
+  if (!embedded && keysMissing) {
+    throw new ConfigError('Invalid configuration: WRITE_KEYS and READ_KEYS are required when DATABASE_URL is set');
+  }
+  if (e.ODATA_PAGE_SIZE > e.ODATA_MAX_PAGE_SIZE) {
+    throw new ConfigError('Invalid configuration: ODATA_PAGE_SIZE must not exceed ODATA_MAX_PAGE_SIZE');
+  }
+  if (e.DATABASE_READ_URL !== undefined && embedded) {
+    throw new ConfigError('Invalid configuration: DATABASE_READ_URL needs DATABASE_URL');
+  }
+  const writeKeys = e.WRITE_KEYS?.length ? e.WRITE_KEYS : [DEVELOPMENT_WRITE_KEY];
+  const readKeys = e.READ_KEYS?.length ? parseReadKeys(e.READ_KEYS) : parseReadKeys([DEVELOPMENT_READ_KEY]);
+  const overlap = writeKeys.filter((k) => readKeys.some((r) => r.key === k));
+  if (overlap.length > 0) {
+    throw new ConfigError('Invalid configuration: a key may not be both a write key and a read key');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
+    poolSize: e.DATABASE_POOL_SIZE,
+    dataDir: e.DATA_DIR,
+    writeKeys,
+    readKeys,
+    usingDevelopmentKeys: keysMissing,
+    webhookSecret: e.WEBHOOK_SECRET,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxBatchEvents: e.MAX_BATCH_EVENTS,
+    maxUrlLength: e.MAX_URL_LENGTH,
+    odata: {
+      pageSize: e.ODATA_PAGE_SIZE,
+      maxPageSize: e.ODATA_MAX_PAGE_SIZE,
+      maxNodes: e.ODATA_MAX_NODES,
+      maxExpandDepth: e.ODATA_MAX_EXPAND_DEPTH,
+      maxInItems: e.ODATA_MAX_IN_ITEMS,
+    },
+    statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+    modelDir: e.MODEL_DIR,
+    purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,90 @@
+// process entry: loadConfig → openDatabase → runMigrations → createApp → listen; SIGTERM drains requests, then closes the pool.
+import http from 'node:http';
+import { createApp, type AppContext } from './app';
+import { ConfigError, DEVELOPMENT_READ_KEY, DEVELOPMENT_WRITE_KEY, loadConfig, type Config } from './config';
+import { openDatabase, type Database } from './db';
+import { createLogger } from './logger';
+import { runMigrations } from './migrate';
+import { purgeExpired } from './retention';
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const common = { poolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs };
+  const db = await openDatabase({ ...common, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const readDb: Database =
+    config.databaseReadUrl !== undefined
+      ? await openDatabase({ ...common, databaseUrl: config.databaseReadUrl, readOnly: true })
+      : db;
+  const applied = await runMigrations(db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  if (config.usingDevelopmentKeys) {
+    logger.warn(
+      { writeKey: DEVELOPMENT_WRITE_KEY, readKey: DEVELOPMENT_READ_KEY },
+      'WRITE_KEYS/READ_KEYS not set: the development keys are active; set your own before exposing this server',
+    );
+  }
+
+  const ctx: AppContext = { config, db, readDb, logger, lifecycle: { shuttingDown: false } };
+  const app = createApp(ctx);
+  // Long OData URLs (Power BI filters) need a larger request-line limit than Node's 16 KiB default.
+  const server = http.createServer({ maxHeaderSize: config.maxUrlLength + 16 * 1024 }, app);
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    logger.info(
+      { url: `http://${config.host}:${port}/`, database: db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
+      'taskfeed listening',
+    );
+  });
+
+  let purgeTimer: NodeJS.Timeout | undefined;
+  if (config.purgeIntervalMinutes !== undefined) {
+    purgeTimer = setInterval(() => {
+      purgeExpired(db)
+        .then((deleted) => logger.info({ deleted }, 'retention purge'))
+        .catch((err: unknown) => logger.error({ err }, 'retention purge failed'));
+    }, config.purgeIntervalMinutes * 60_000);
+    purgeTimer.unref();
+  }
+
+  const shutdown = (signal: string) => {
+    if (ctx.lifecycle.shuttingDown) return;
+    ctx.lifecycle.shuttingDown = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    if (purgeTimer !== undefined) clearInterval(purgeTimer);
+    const force = setTimeout(() => {
+      logger.warn('shutdown timeout reached; closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    server.close(() => {
+      void (async () => {
+        await db.close();
+        if (readDb !== db) await readDb.close();
+        logger.info('stopped');
+        process.exit(0);
+      })();
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`taskfeed failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
