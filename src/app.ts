@@ -7,7 +7,10 @@ import { uriTooLong } from './errors';
 import { createErrorHandler, notFoundHandler } from './http/error-handler';
 import { createHealthRouter } from './http/health-routes';
 import { createIngestRouter } from './http/ingest-routes';
+import { createODataRouter } from './http/odata-routes';
 import { type Logger, redactUrl } from './logger';
+import { withCognigyKeyNames } from './model/cognigy-compat';
+import type { EntityModel } from './model/edm';
 
 export interface Lifecycle {
   shuttingDown: boolean;
@@ -21,6 +24,8 @@ export interface AppContext {
   readonly readDb: Database;
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
+  /** The built-in entity sets plus any from MODEL_DIR. */
+  readonly model: EntityModel;
 }
 
 export function createApp(ctx: AppContext): express.Express {
@@ -56,6 +61,9 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use(createHealthRouter([ctx.db, ctx.readDb], () => ctx.lifecycle.shuttingDown));
   app.use('/api/v1', createIngestRouter(ctx));
+  app.use('/odata', createODataRouter(ctx, { model: ctx.model, mountPath: '/odata' }));
+  // Cognigy-compatible prefix: same entity sets, the key named _id as in Cognigy's v2.3 endpoint.
+  app.use('/v2.3', createODataRouter(ctx, { model: withCognigyKeyNames(ctx.model), mountPath: '/v2.3' }));
   app.use(notFoundHandler);
   app.use(createErrorHandler(ctx.logger));
   return app;

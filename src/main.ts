@@ -5,6 +5,8 @@ import { ConfigError, DEVELOPMENT_READ_KEY, DEVELOPMENT_WRITE_KEY, loadConfig, t
 import { openDatabase, type Database } from './db';
 import { createLogger } from './logger';
 import { runMigrations } from './migrate';
+import { taskfeedModel } from './model/entity-model';
+import { loadModelDir, mergeModel } from './model/model-dir';
 import { purgeExpired } from './retention';
 
 function readConfig(): Config {
@@ -37,7 +39,11 @@ async function main(): Promise<void> {
     );
   }
 
-  const ctx: AppContext = { config, db, readDb, logger, lifecycle: { shuttingDown: false } };
+  const model = config.modelDir === undefined ? taskfeedModel : mergeModel(taskfeedModel, loadModelDir(config.modelDir));
+  if (config.modelDir !== undefined) {
+    logger.info({ modelDir: config.modelDir, entitySets: model.entitySets.length - taskfeedModel.entitySets.length }, 'model files loaded');
+  }
+  const ctx: AppContext = { config, db, readDb, logger, lifecycle: { shuttingDown: false }, model };
   const app = createApp(ctx);
   // Long OData URLs (Power BI filters) need a larger request-line limit than Node's 16 KiB default.
   const server = http.createServer({ maxHeaderSize: config.maxUrlLength + 16 * 1024 }, app);

@@ -1,0 +1,267 @@
+// GET /odata/… → parse → validate → plan → compile → run → serialise; also the service document and $metadata.
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../app';
+import type { ReadKey } from '../config';
+import type { Row } from '../db';
+import { methodNotAllowed, odataEntityNotFound, odataNotImplemented, unauthorized } from '../errors';
+import type { EntityModel } from '../model/edm';
+import { buildCsdlJson } from '../model/csdl-json';
+import { buildCsdlXml } from '../model/csdl-xml';
+import type { ParsedQuery } from '../odata/ast';
+import { BindSession } from '../odata/bind-expr';
+import type { Limits } from '../odata/limits';
+import { parseResourcePath } from '../odata/parse-path';
+import { parseQueryString } from '../odata/parse-query';
+import { planEntities, withKeyTieBreak } from '../odata/plan';
+import { resolveResource, type Resource } from '../odata/resolve-path';
+import { validateEntityQuery } from '../odata/validate';
+import { readApply } from './odata-apply';
+import type { CompileContext } from '../sql/compile-expr';
+import { compileEntityCount, compileEntityPage } from '../sql/compile-select';
+import { streamCollection } from '../serialize/collection';
+import { collectionContext, propertyContext, serviceDocumentContext } from '../serialize/context-url';
+import { entityJson, type SerializeContext } from '../serialize/entity';
+import { buildNextLink, decodeSkipToken } from '../serialize/next-link';
+import { formatRawValue, formatValue } from '../serialize/values';
+import { findReadKey, keyFromHeaders } from './auth';
+import { jsonContentType, negotiateJsonFormat, negotiateMetadataFormat, preferredPageSize, type ResponseFormat } from './odata-format';
+
+export interface ODataServiceOptions {
+  readonly model: EntityModel;
+  /** Where the service is mounted, e.g. '/odata' or '/v2.3'. */
+  readonly mountPath: string;
+}
+
+export interface ODataRequest {
+  readonly req: Request;
+  readonly res: Response;
+  readonly ctx: AppContext;
+  readonly model: EntityModel;
+  readonly query: ParsedQuery;
+  readonly rawQuery: string;
+  readonly rawPath: string;
+  readonly serviceUrl: string;
+  readonly key: ReadKey;
+  readonly compile: CompileContext;
+  readonly limits: Limits;
+}
+
+export function limitsOf(ctx: AppContext): Limits {
+  return ctx.config.odata;
+}
+
+/** Public base URL: PUBLIC_URL when set, else the request's own scheme and host (X-Forwarded-* when TRUST_PROXY is on). */
+export function publicBase(req: Request, ctx: AppContext): string {
+  if (ctx.config.publicUrl !== undefined) return ctx.config.publicUrl;
+  return `${req.protocol}://${req.get('host') ?? `${ctx.config.host}:${ctx.config.port}`}`;
+}
+
+/** The `apikey` query parameter (Cognigy style), read before parsing so that no request text is examined unauthenticated. */
+function apikeyParameter(rawQuery: string): string | undefined {
+  for (const pair of rawQuery.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).toLowerCase() === 'apikey') {
+      try {
+        return decodeURIComponent(pair.slice(eq + 1));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+function authenticate(req: Request, rawQuery: string, ctx: AppContext): ReadKey {
+  const fromQuery = apikeyParameter(rawQuery);
+  const key = findReadKey(fromQuery ?? keyFromHeaders(req), ctx.config.readKeys);
+  if (key === undefined) {
+    throw unauthorized('A valid read key is required: apikey query parameter, X-Api-Key header, Basic password or Bearer token', {
+      headers: { 'WWW-Authenticate': 'Basic realm="taskfeed OData", charset="UTF-8"' },
+    });
+  }
+  return key;
+}
+
+/** Sends a body with the exact Content-Type already set (express's res.send would rewrite it and add a charset). */
+export function sendBody(res: Response, body: string): void {
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+export function odataHeaders(res: Response, format: ResponseFormat): void {
+  res.setHeader('OData-Version', format.version);
+  res.setHeader('Content-Type', jsonContentType(format));
+}
+
+export function pageSizeFor(o: ODataRequest): number {
+  const preferred = preferredPageSize(o.req);
+  const size = Math.min(preferred ?? o.limits.pageSize, o.limits.maxPageSize);
+  if (preferred !== undefined) o.res.setHeader('Preference-Applied', `odata.maxpagesize=${size}`);
+  return size;
+}
+
+function serviceDocument(o: ODataRequest): void {
+  const format = negotiateJsonFormat(o.req, o.query.format);
+  odataHeaders(o.res, format);
+  const value = o.model.entitySets.map((s) => ({ name: s.name, kind: 'EntitySet', url: s.name }));
+  const body = format.metadata === 'none' ? { value } : { '@odata.context': serviceDocumentContext(o.serviceUrl), value };
+  sendBody(o.res, JSON.stringify(body));
+}
+
+function metadata(o: ODataRequest): void {
+  const kind = negotiateMetadataFormat(o.req, o.query.format);
+  o.res.setHeader('OData-Version', '4.0');
+  const options = { maxExpandDepth: o.limits.maxExpandDepth };
+  if (kind === 'xml') {
+    o.res.setHeader('Content-Type', 'application/xml');
+    sendBody(o.res, buildCsdlXml(o.model, options));
+  } else {
+    o.res.setHeader('Content-Type', 'application/json');
+    sendBody(o.res, JSON.stringify(buildCsdlJson(o.model, options)));
+  }
+}
+
+async function count(o: ODataRequest, resource: Extract<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
+  negotiateVersion(o);
+  const query = validateEntityQuery(session, resource.ref, o.query, resource.where);
+  const result = await o.ctx.readDb.query<{ count: string }>(compileEntityCount({ root: query.root, where: query.where }, o.compile));
+  o.res.setHeader('OData-Version', '4.0');
+  o.res.setHeader('Content-Type', 'text/plain');
+  sendBody(o.res, String(result.rows[0]?.count ?? '0'));
+}
+
+function negotiateVersion(o: ODataRequest): void {
+  negotiateJsonFormat(o.req, undefined);
+}
+
+async function collection(o: ODataRequest, resource: Extract<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
+  const format = negotiateJsonFormat(o.req, o.query.format);
+  const query = validateEntityQuery(session, resource.ref, o.query, resource.where);
+  const pageSize = pageSizeFor(o);
+  const orderLength = withKeyTieBreak(query.orderby, query.keys).length;
+  const token = o.query.skiptoken === undefined ? undefined : decodeSkipToken(o.query.skiptoken, orderLength);
+  if (token !== undefined && token.kind !== 'keyset') throw decodeSkipToken('');
+  const plan = planEntities(query, { pageSize, after: token?.values, set: resource.ref.set });
+  const countText = plan.count
+    ? String((await o.ctx.readDb.query<{ count: string }>(compileEntityCount(plan, o.compile))).rows[0]?.count ?? '0')
+    : undefined;
+  const s: SerializeContext = { format, serviceUrl: o.serviceUrl, namespace: o.model.namespace };
+  const shape = { set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand };
+  const resourceUrl = `${o.serviceUrl}${o.rawPath}`;
+  await streamCollection(
+    o.res,
+    o.ctx.readDb.stream(compileEntityPage(plan, o.compile)),
+    {
+      context: format.metadata === 'none' ? undefined : collectionContext(o.serviceUrl, resource.ref.set.name, query),
+      count: countText === undefined ? undefined : format.ieee754Compatible ? JSON.stringify(countText) : countText,
+      pageSize: plan.pageSize,
+      mayContinue: plan.remaining === undefined || plan.remaining > plan.pageSize,
+      rowJson: (row: Row) => entityJson(shape, row, s),
+      nextLink: (last: Row) =>
+        buildNextLink(resourceUrl, o.rawQuery, plan.pageSize, plan.remaining, {
+          kind: 'keyset',
+          values: plan.orderby.map((_, i) => last[`o${i}`] ?? null),
+        }),
+    },
+    () => odataHeaders(o.res, format),
+  );
+}
+
+async function single(o: ODataRequest, resource: Exclude<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
+  const format = resource.kind === 'property' && resource.raw ? undefined : negotiateJsonFormat(o.req, o.query.format);
+  const query = validateEntityQuery(session, resource.ref, o.query, resource.where);
+  const plan = planEntities({ ...query, top: 1, skip: undefined, count: false }, { pageSize: 1, set: resource.ref.set });
+  const result = await o.ctx.readDb.query(compileEntityPage(plan, o.compile));
+  const row = result.rows[0];
+  if (row === undefined) throw odataEntityNotFound(`No ${resource.ref.set.typeName} matches ${decodeURIComponent(o.rawPath)}`);
+  if (resource.kind === 'property') {
+    const index = plan.select.findIndex((c) => c.name === resource.property.name);
+    const value = row[`c${index}`];
+    if (resource.raw) {
+      if (value === null || value === undefined) {
+        o.res.status(204).end();
+        return;
+      }
+      o.res.setHeader('OData-Version', '4.0');
+      o.res.setHeader('Content-Type', 'text/plain');
+      sendBody(o.res, formatRawValue(value, resource.property.type));
+      return;
+    }
+    const f = format as ResponseFormat;
+    odataHeaders(o.res, f);
+    if (value === null || value === undefined) {
+      o.res.status(204).end();
+      return;
+    }
+    const entityPath = o.rawPath.replace(/^\//, '').replace(/\/[^/]*$/, '');
+    const context = f.metadata === 'none' ? '' : `"@odata.context":${JSON.stringify(propertyContext(o.serviceUrl, decodeURIComponent(entityPath), resource.property.name))},`;
+    sendBody(o.res, `{${context}"value":${formatValue(value, resource.property.type, f)}}`);
+    return;
+  }
+  const f = format as ResponseFormat;
+  odataHeaders(o.res, f);
+  const s: SerializeContext = { format: f, serviceUrl: o.serviceUrl, namespace: o.model.namespace };
+  const context = f.metadata === 'none' ? undefined : collectionContext(o.serviceUrl, resource.ref.set.name, query, true);
+  sendBody(o.res, entityJson({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, row, s, { context }));
+}
+
+async function handle(o: ODataRequest): Promise<void> {
+  const path = parseResourcePath(o.rawPath.replace(/^\//, ''));
+  switch (path.kind) {
+    case 'serviceDocument':
+      return serviceDocument(o);
+    case 'metadata':
+      return metadata(o);
+    case 'batch':
+      throw odataNotImplemented('$batch is not supported; send each request on its own (URLs up to the configured MAX_URL_LENGTH are accepted)');
+    case 'entityById':
+      throw odataNotImplemented('$entity is not supported; address entities by key, e.g. /Analytics(\'id\')');
+    case 'resource': {
+      const session = new BindSession(o.model, o.limits, o.query.aliases);
+      const resource = resolveResource(session, path.segments);
+      if (o.query.apply !== undefined) {
+        if (resource.kind !== 'collection') throw odataInvalid$apply();
+        return readApply(o, resource, session);
+      }
+      if (resource.kind === 'collection') return resource.count ? count(o, resource, session) : collection(o, resource, session);
+      return single(o, resource, session);
+    }
+  }
+}
+
+function odataInvalid$apply(): Error {
+  return odataNotImplemented('$apply applies to collections, not to a single entity or property');
+}
+
+/**
+ * createODataRouter(ctx, { model, mountPath: '/odata' }): GET only; every request needs a read key, and every
+ * statement is restricted to the key's projects.
+ */
+export function createODataRouter(ctx: AppContext, options: ODataServiceOptions): Router {
+  const router = Router();
+  router.use(async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw methodNotAllowed(`${req.method} is not allowed: this OData service is read-only`, { headers: { Allow: 'GET, HEAD' } });
+    }
+    // req.url is relative to the mount point and still percent-encoded: the parser decodes it itself.
+    const q = req.url.indexOf('?');
+    const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
+    const rawPath = (q < 0 ? req.url : req.url.slice(0, q)) || '/';
+    const key = authenticate(req, rawQuery, ctx);
+    const query = parseQueryString(rawQuery);
+    await handle({
+      req,
+      res,
+      ctx,
+      model: options.model,
+      query,
+      rawQuery,
+      rawPath,
+      serviceUrl: `${publicBase(req, ctx)}${options.mountPath}`,
+      key,
+      compile: { projects: key.projects },
+      limits: limitsOf(ctx),
+    });
+  });
+  return router;
+}

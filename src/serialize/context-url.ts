@@ -1,0 +1,42 @@
+// response shape → @odata.context: absolute, with the select list for projections, expansions and $apply results.
+import type { BoundExpand, OutputColumn } from '../odata/bound';
+
+function expandList(expand: readonly BoundExpand[]): string[] {
+  // Power Query rejects 'nav()' in context URLs: a plain expansion is written by its name alone.
+  return expand.map((x) => {
+    const inner = [...(x.explicitSelect ? x.select.map((c) => c.name) : []), ...expandList(x.expand)];
+    return inner.length > 0 ? `${x.join.nav.name}(${inner.join(',')})` : x.join.nav.name;
+  });
+}
+
+function topLevelNames(columns: readonly OutputColumn[]): string[] {
+  const names: string[] = [];
+  for (const c of columns) {
+    const name = c.path?.[0] ?? c.name;
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/**
+ * collectionContext('https://h/odata', 'Analytics', [id, intent] selected, [])
+ * → 'https://h/odata/$metadata#Analytics(id,intent)'
+ */
+export function collectionContext(
+  serviceUrl: string,
+  setName: string,
+  shape: { readonly select: readonly OutputColumn[]; readonly explicitSelect: boolean; readonly expand: readonly BoundExpand[] },
+  entity = false,
+): string {
+  const items = [...(shape.explicitSelect ? topLevelNames(shape.select) : []), ...(shape.explicitSelect ? expandList(shape.expand) : [])];
+  const projection = items.length > 0 ? `(${items.join(',')})` : '';
+  return `${serviceUrl}/$metadata#${setName}${projection}${entity ? '/$entity' : ''}`;
+}
+
+export function propertyContext(serviceUrl: string, entityPath: string, property: string): string {
+  return `${serviceUrl}/$metadata#${entityPath}/${property}`;
+}
+
+export function serviceDocumentContext(serviceUrl: string): string {
+  return `${serviceUrl}/$metadata`;
+}

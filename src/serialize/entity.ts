@@ -1,0 +1,116 @@
+// result row × plan shape → JSON text of one entity (selected properties, expansions, control information).
+import type { BoundExpand, OutputColumn } from '../odata/bound';
+import type { ResponseFormat } from '../http/odata-format';
+import type { EntitySetDef } from '../model/edm';
+import { formatValue } from './values';
+
+export interface EntityShape {
+  readonly set: EntitySetDef;
+  readonly select: readonly OutputColumn[];
+  readonly keys: readonly OutputColumn[];
+  readonly expand: readonly BoundExpand[];
+}
+
+export interface SerializeContext {
+  readonly format: ResponseFormat;
+  /** Service root URL, e.g. https://host/odata */
+  readonly serviceUrl: string;
+  readonly namespace: string;
+}
+
+function typeAnnotation(type: string, version: ResponseFormat['version']): string {
+  const short = type.replace(/^Edm\./, '');
+  return version === '4.0' ? `#${short}` : short;
+}
+
+/** Key predicate as in a canonical URL: ('a1') or (projectId='p',contactId='c'). */
+export function keyPredicate(keys: readonly OutputColumn[], values: readonly unknown[]): string {
+  const literal = (v: unknown, c: OutputColumn) =>
+    c.type === 'Edm.String' ? `'${String(v).replace(/'/g, "''")}'` : String(v);
+  if (keys.length === 1 && keys[0] !== undefined) return `(${encodeURIComponent(literal(values[0], keys[0]))})`;
+  return `(${keys.map((k, i) => `${k.name}=${encodeURIComponent(literal(values[i], k))}`).join(',')})`;
+}
+
+function property(column: OutputColumn, value: unknown, ctx: SerializeContext): string {
+  const name = JSON.stringify(column.name);
+  const json = formatValue(value, column.type === 'null' ? 'Edm.String' : column.type, ctx.format);
+  const needsType =
+    ctx.format.metadata !== 'none' &&
+    column.type !== 'null' &&
+    ((column.dynamic === true && column.type !== 'Edm.Double' && column.type !== 'Edm.String' && column.type !== 'Edm.Boolean') ||
+      json === '"NaN"' ||
+      json === '"INF"' ||
+      json === '"-INF"' ||
+      (ctx.format.metadata === 'full' && !['Edm.String', 'Edm.Boolean', 'Edm.Double'].includes(column.type)));
+  const annotation = needsType ? `${JSON.stringify(`${column.name}@odata.type`)}:${JSON.stringify(typeAnnotation(column.type, ctx.format.version))},` : '';
+  return `${annotation}${name}:${json}`;
+}
+
+/** Writes nested property paths (groupby over navigation) as nested objects. */
+function propertiesJson(columns: readonly OutputColumn[], values: readonly unknown[], ctx: SerializeContext): string[] {
+  const plain: string[] = [];
+  const nested = new Map<string, { columns: OutputColumn[]; values: unknown[] }>();
+  columns.forEach((c, i) => {
+    const head = c.path?.[0];
+    if (head === undefined) {
+      plain.push(property(c, values[i], ctx));
+      return;
+    }
+    const group = nested.get(head) ?? { columns: [], values: [] };
+    group.columns.push({ ...c, path: c.path?.slice(1) });
+    group.values.push(values[i]);
+    nested.set(head, group);
+  });
+  for (const [name, group] of nested) {
+    plain.push(`${JSON.stringify(name)}:{${propertiesJson(group.columns, group.values, ctx).join(',')}}`);
+  }
+  return plain;
+}
+
+/** One expanded entity from its positional JSON array [selected..., expansions...]. */
+function expandedEntity(x: BoundExpand, row: readonly unknown[], ctx: SerializeContext): string {
+  const values = row.slice(0, x.select.length);
+  let position = x.select.length;
+  const parts = propertiesJson(x.select, values, ctx);
+  for (const inner of x.expand) {
+    const value = row[position++];
+    const count = inner.count ? row[position++] : undefined;
+    parts.push(expansionJson(inner, value, count, ctx));
+  }
+  return `{${parts.join(',')}}`;
+}
+
+export function expansionJson(x: BoundExpand, value: unknown, count: unknown, ctx: SerializeContext): string {
+  const name = JSON.stringify(x.join.nav.name);
+  const countPart = count === undefined ? '' : `${JSON.stringify(`${x.join.nav.name}@odata.count`)}:${formatValue(count, 'Edm.Int64', ctx.format)},`;
+  if (!x.join.nav.collection) {
+    return `${name}:${Array.isArray(value) ? expandedEntity(x, value, ctx) : 'null'}`;
+  }
+  const rows = Array.isArray(value) ? (value as unknown[][]) : [];
+  return `${countPart}${name}:[${rows.map((r) => expandedEntity(x, r, ctx)).join(',')}]`;
+}
+
+/**
+ * entityJson(row { c0: 'a1', c1: '2024-01-15 12:00:00+00' }, shape (id, timestamp))
+ * → {"id":"a1","timestamp":"2024-01-15T12:00:00Z"}
+ */
+export function entityJson(
+  shape: EntityShape,
+  row: Readonly<Record<string, unknown>>,
+  ctx: SerializeContext,
+  control: { readonly context?: string } = {},
+): string {
+  const parts: string[] = [];
+  if (control.context !== undefined) parts.push(`"@odata.context":${JSON.stringify(control.context)}`);
+  if (ctx.format.metadata === 'full') {
+    const id = `${ctx.serviceUrl}/${shape.set.name}${keyPredicate(shape.keys, shape.keys.map((_, i) => row[`k${i}`]))}`;
+    parts.push(`"@odata.type":${JSON.stringify(`#${ctx.namespace}.${shape.set.typeName}`)}`);
+    parts.push(`"@odata.id":${JSON.stringify(id)}`);
+    parts.push(`"@odata.readLink":${JSON.stringify(id)}`);
+  }
+  parts.push(...propertiesJson(shape.select, shape.select.map((_, i) => row[`c${i}`]), ctx));
+  shape.expand.forEach((x, i) => {
+    parts.push(expansionJson(x, row[`e${i}`], x.count ? row[`n${i}`] : undefined, ctx));
+  });
+  return `{${parts.join(',')}}`;
+}

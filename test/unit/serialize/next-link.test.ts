@@ -1,0 +1,32 @@
+import { buildNextLink, decodeSkipToken, encodeSkipToken } from '../../../src/serialize/next-link';
+
+describe('buildNextLink', () => {
+  const token = { kind: 'keyset', values: ['2024-01-15 12:00:00+00', 'a1'] } as const;
+  const encoded = encodeSkipToken(token);
+
+  it.each([
+    ['no options', '', 1000, undefined, `$skiptoken=${encoded}`],
+    ['keeps other options as sent', '$filter=intent%20eq%20%27x%27&$select=id', 1000, undefined, `$filter=intent%20eq%20%27x%27&$select=id&$skiptoken=${encoded}`],
+    ['reduces $top by the page', '$top=2500&$orderby=timestamp', 1000, 2500, `$orderby=timestamp&$top=1500&$skiptoken=${encoded}`],
+    ['drops $skip (consumed by the first page)', '$skip=10&$top=2500', 1000, 2500, `$top=1500&$skiptoken=${encoded}`],
+    ['replaces an earlier skiptoken', '$skiptoken=old&%24TOP=30', 10, 30, `$top=20&$skiptoken=${encoded}`],
+    ['keeps a key that came in the URL', 'apikey=k1&$top=30', 10, 30, `apikey=k1&$top=20&$skiptoken=${encoded}`],
+    ['option names without $', 'top=30&skip=5', 10, 30, `$top=20&$skiptoken=${encoded}`],
+  ])('%s', (_name, query, pageSize, top, expected) => {
+    expect(buildNextLink('https://h/odata/Analytics', query, pageSize, top, token)).toBe(`https://h/odata/Analytics?${expected}`);
+  });
+});
+
+describe('skiptoken', () => {
+  it('round-trips keyset values and offsets', () => {
+    expect(decodeSkipToken(encodeSkipToken({ kind: 'keyset', values: [null, 3, 'x'] }), 3)).toEqual({ kind: 'keyset', values: [null, 3, 'x'] });
+    expect(decodeSkipToken(encodeSkipToken({ kind: 'offset', offset: 2000 }))).toEqual({ kind: 'offset', offset: 2000 });
+  });
+
+  it.each([['garbage', '%%%'], ['not json', Buffer.from('nope').toString('base64url')], ['wrong arity', encodeSkipToken({ kind: 'keyset', values: ['a'] })], ['negative offset', Buffer.from('{"o":-1}').toString('base64url')], ['object values', Buffer.from('{"k":[{}]}').toString('base64url')]])(
+    'rejects %s with a 400',
+    (_name, text) => {
+      expect(() => decodeSkipToken(text, 2)).toThrow(expect.objectContaining({ status: 400, code: 'ODATA_PARSE_OPTION_VALUE' }));
+    },
+  );
+});
