@@ -6,7 +6,7 @@ import { openDatabase, type Database } from './db';
 import { createLogger } from './logger';
 import { runMigrations } from './migrate';
 import { taskfeedModel } from './model/entity-model';
-import { loadModelDir, mergeModel } from './model/model-dir';
+import { loadModelDir, mergeModel, verifyModelColumns } from './model/model-dir';
 import { purgeExpired } from './retention';
 
 function readConfig(): Config {
@@ -41,6 +41,9 @@ async function main(): Promise<void> {
 
   const model = config.modelDir === undefined ? taskfeedModel : mergeModel(taskfeedModel, loadModelDir(config.modelDir));
   if (config.modelDir !== undefined) {
+    // A model file naming a missing table or column fails here rather than on the first query.
+    const problems = await verifyModelColumns(readDb, model);
+    if (problems.length > 0) throw new Error(`MODEL_DIR does not match the database: ${problems.join('; ')}`);
     logger.info({ modelDir: config.modelDir, entitySets: model.entitySets.length - taskfeedModel.entitySets.length }, 'model files loaded');
   }
   const ctx: AppContext = { config, db, readDb, logger, lifecycle: { shuttingDown: false }, model };

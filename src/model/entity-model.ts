@@ -1,0 +1,426 @@
+// OData names ↔ SQL names: the built-in entity sets (Cognigy v2.4 field names) over the tables of schema/*.sql.
+import type { EdmPrimitive, EntityModel, EntitySetDef, NavigationDef, PropertyDef } from './edm';
+
+interface Facets {
+  readonly nullable?: boolean;
+  readonly searchable?: boolean;
+  readonly description?: string;
+}
+
+const REQUIRED: Facets = { nullable: false };
+const SEARCHABLE: Facets = { searchable: true };
+
+function property(type: EdmPrimitive, precision?: number) {
+  return (name: string, column: string, facets: Facets = {}): PropertyDef => ({
+    name,
+    column,
+    type,
+    nullable: facets.nullable ?? true,
+    ...(facets.searchable === true ? { searchable: true } : {}),
+    ...(precision !== undefined ? { precision } : {}),
+    ...(facets.description !== undefined ? { description: facets.description } : {}),
+  });
+}
+
+const text = property('Edm.String');
+const int32 = property('Edm.Int32');
+const double = property('Edm.Double');
+const bool = property('Edm.Boolean');
+const date = property('Edm.Date');
+// timestamptz keeps microseconds; without a declared precision CSDL means whole seconds.
+const timestamp = property('Edm.DateTimeOffset', 6);
+
+type Pairs = readonly (readonly [from: string, to: string])[];
+
+function navigation(collection: boolean) {
+  return (name: string, target: string, pairs: Pairs, description?: string): NavigationDef => ({
+    name,
+    target,
+    collection,
+    on: pairs.map(([from, to]) => ({ from, to })),
+    ...(description !== undefined ? { description } : {}),
+  });
+}
+
+const many = navigation(true);
+const one = navigation(false);
+
+// Every join keeps rows inside one project: ids are unique per project only.
+const SAME_SESSION: Pairs = [
+  ['projectId', 'projectId'],
+  ['sessionId', 'sessionId'],
+];
+const SAME_CONTACT: Pairs = [
+  ['projectId', 'projectId'],
+  ['contactId', 'contactId'],
+];
+
+const EXTENSION = 'Extension: not part of the Cognigy OData feed.';
+
+const analytics: EntitySetDef = {
+  name: 'Analytics',
+  typeName: 'Analytic',
+  table: 'analytics',
+  key: ['id'],
+  projectProperty: 'projectId',
+  description: 'One row per user input (Flow execution).',
+  properties: [
+    text('id', 'id', REQUIRED),
+    text('organisation', 'organisation'),
+    text('projectId', 'project_id', REQUIRED),
+    text('flowReferenceId', 'flow_reference_id'),
+    text('entrypoint', 'entrypoint'),
+    text('ip', 'ip'),
+    text('contactId', 'contact_id', { nullable: false, description: 'Hash of the user id.' }),
+    text('sessionId', 'session_id', REQUIRED),
+    text('inputId', 'input_id', REQUIRED),
+    text('inputText', 'input_text', SEARCHABLE),
+    text('inputData', 'input_data', { description: 'JSON text.' }),
+    text('state', 'state'),
+    text('mode', 'mode'),
+    text('userType', 'user_type', { description: "'external' or 'admin' (Interaction Panel, Playbooks)." }),
+    text('channel', 'channel'),
+    text('flowLanguage', 'flow_language'),
+    text('intent', 'intent', SEARCHABLE),
+    text('intentFlow', 'intent_flow'),
+    double('intentScore', 'intent_score'),
+    text('completedGoalsList', 'completed_goals_list', {
+      searchable: true,
+      description: 'Tasks completed with this input, comma-separated.',
+    }),
+    text('foundSlots', 'found_slots'),
+    text('foundSlotDetails', 'found_slot_details'),
+    bool('understood', 'understood', { description: 'Deprecated by Cognigy.' }),
+    timestamp('timestamp', 'occurred_at', REQUIRED),
+    int32('executionTime', 'execution_time', { description: 'Milliseconds.' }),
+    int32('execution', 'execution', { description: 'Number of Flow executions in the session so far.' }),
+    text('custom1', 'custom1'),
+    text('custom2', 'custom2'),
+    text('custom3', 'custom3'),
+    text('custom4', 'custom4'),
+    text('custom5', 'custom5'),
+    text('custom6', 'custom6'),
+    text('custom7', 'custom7'),
+    text('custom8', 'custom8'),
+    text('custom9', 'custom9'),
+    text('custom10', 'custom10'),
+    text('localeReferenceId', 'locale_reference_id'),
+    text('localeName', 'locale_name'),
+    text('endpointUrlToken', 'endpoint_url_token'),
+    text('endpointName', 'endpoint_name'),
+    int32('rating', 'rating'),
+    text('ratingComment', 'rating_comment', SEARCHABLE),
+    text('snapshotName', 'snapshot_name'),
+    text('flowName', 'flow_name', { searchable: true, description: EXTENSION }),
+    text('projectName', 'project_name', { description: EXTENSION }),
+  ],
+  navigations: [one('session', 'Sessions', SAME_SESSION)],
+};
+
+const conversations: EntitySetDef = {
+  name: 'Conversations',
+  typeName: 'Conversation',
+  table: 'conversations',
+  key: ['id'],
+  projectProperty: 'projectId',
+  description: 'One row per message from the user, the bot, a human agent or a suggestion.',
+  properties: [
+    text('id', 'id', REQUIRED),
+    text('projectId', 'project_id', REQUIRED),
+    text('projectName', 'project_name'),
+    text('inputId', 'input_id'),
+    text('sessionId', 'session_id', REQUIRED),
+    text('contactId', 'contact_id', { nullable: false, description: 'Raw user id.' }),
+    text('organisation', 'organisation'),
+    text('inputText', 'input_text', SEARCHABLE),
+    text('inputData', 'input_data', { description: 'JSON text.' }),
+    text('type', 'type', { nullable: false, description: "'input' or 'output'." }),
+    text('source', 'source', { nullable: false, description: "'user', 'bot', 'agent' or 'suggestion'." }),
+    timestamp('timestamp', 'occurred_at', REQUIRED),
+    text('flowName', 'flow_name', SEARCHABLE),
+    text('flowParentId', 'flow_parent_id'),
+    text('channel', 'channel'),
+    bool('inHandoverRequest', 'in_handover_request'),
+    bool('inHandoverConversation', 'in_handover_conversation'),
+    text('outputId', 'output_id'),
+    text('inputAttachments', 'input_attachments', { description: 'JSON text: list of {url, name, type}.' }),
+    text('reference', 'reference'),
+    text('localeReferenceId', 'locale_reference_id'),
+    text('endpointUrlToken', 'endpoint_url_token'),
+    text('endpointName', 'endpoint_name'),
+    text('snapshotId', 'snapshot_id'),
+    text('snapshotName', 'snapshot_name'),
+    int32('rating', 'rating'),
+    text('ratingComment', 'rating_comment', SEARCHABLE),
+  ],
+  navigations: [one('session', 'Sessions', SAME_SESSION)],
+};
+
+const steps: EntitySetDef = {
+  name: 'Steps',
+  typeName: 'Step',
+  table: 'steps',
+  key: ['id'],
+  projectProperty: 'projectId',
+  description: 'Analytics steps (nodes and intents) that were executed at least once.',
+  properties: [
+    text('id', 'id', REQUIRED),
+    text('projectId', 'project_id', REQUIRED),
+    text('label', 'label', SEARCHABLE),
+    text('type', 'type', { nullable: false, description: "'node' or 'intent'." }),
+    text('entityReferenceId', 'entity_reference_id', REQUIRED),
+    text('flowReferenceId', 'flow_reference_id'),
+    text('flowName', 'flow_name', SEARCHABLE),
+    text('projectName', 'project_name'),
+    text('snapshotId', 'snapshot_id'),
+    text('snapshotName', 'snapshot_name'),
+    timestamp('lastSeenAt', 'last_seen_at', {
+      nullable: false,
+      description: `${EXTENSION} Time of the latest execution; lets clients refresh incrementally.`,
+    }),
+  ],
+  navigations: [],
+};
+
+const executedSteps: EntitySetDef = {
+  name: 'ExecutedSteps',
+  typeName: 'ExecutedStep',
+  table: 'executed_steps',
+  key: ['id'],
+  projectProperty: 'projectId',
+  description: 'One row per executed step.',
+  properties: [
+    text('id', 'id', REQUIRED),
+    text('userId', 'user_id', { nullable: false, description: 'Raw user id.' }),
+    text('sessionId', 'session_id', REQUIRED),
+    text('inputId', 'input_id'),
+    text('stepLabel', 'step_label', SEARCHABLE),
+    text('parentStep', 'parent_step', { description: 'entityReferenceId of the previous step.' }),
+    text('type', 'type', REQUIRED),
+    text('entityReferenceId', 'entity_reference_id', REQUIRED),
+    text('flowReferenceId', 'flow_reference_id'),
+    text('flowName', 'flow_name', SEARCHABLE),
+    timestamp('timestamp', 'occurred_at', REQUIRED),
+    text('projectName', 'project_name'),
+    text('projectId', 'project_id', REQUIRED),
+    text('organisationId', 'organisation_id'),
+    text('snapshotId', 'snapshot_id'),
+    text('snapshotName', 'snapshot_name'),
+    text('localeReferenceId', 'locale_reference_id'),
+    text('localeName', 'locale_name'),
+    text('endpointUrlToken', 'endpoint_url_token'),
+    text('endpointName', 'endpoint_name'),
+  ],
+  navigations: [
+    one('session', 'Sessions', SAME_SESSION),
+    one('step', 'Steps', [
+      ['projectId', 'projectId'],
+      ['entityReferenceId', 'entityReferenceId'],
+    ]),
+  ],
+};
+
+const sessions: EntitySetDef = {
+  name: 'Sessions',
+  typeName: 'Session',
+  table: 'sessions',
+  key: ['id'],
+  projectProperty: 'projectId',
+  description: 'One row per session.',
+  properties: [
+    text('id', 'id', REQUIRED),
+    text('goals', 'goals', { searchable: true, description: 'Distinct tasks completed in the session, comma-separated.' }),
+    text('stepPath', 'step_path', { description: 'entityReferenceIds in execution order, comma-separated.' }),
+    int32('stepsCount', 'steps_count', REQUIRED),
+    int32('handoverEscalations', 'handover_escalations', REQUIRED),
+    timestamp('startedAt', 'started_at', REQUIRED),
+    text('userId', 'user_id', { description: 'Raw user id.' }),
+    text('sessionId', 'session_id', REQUIRED),
+    text('localeReferenceId', 'locale_reference_id'),
+    text('localeName', 'locale_name'),
+    text('endpointReferenceId', 'endpoint_reference_id'),
+    text('endpointName', 'endpoint_name'),
+    text('projectName', 'project_name'),
+    text('projectId', 'project_id', REQUIRED),
+    text('organisationId', 'organisation_id'),
+    text('snapshotId', 'snapshot_id'),
+    text('snapshotName', 'snapshot_name'),
+    text('endpointUrlToken', 'endpoint_url_token'),
+    int32('rating', 'rating'),
+    text('ratingComment', 'rating_comment', SEARCHABLE),
+    timestamp('lastActivityAt', 'last_activity_at', { nullable: false, description: EXTENSION }),
+    text('userType', 'user_type', { description: `${EXTENSION} 'external' or 'admin'.` }),
+    text('channel', 'channel', { description: EXTENSION }),
+  ],
+  navigations: [
+    many('analytics', 'Analytics', SAME_SESSION),
+    many('conversations', 'Conversations', SAME_SESSION),
+    many('executedSteps', 'ExecutedSteps', SAME_SESSION),
+    many('completedTasks', 'CompletedTasks', SAME_SESSION),
+    many('escalations', 'LiveAgentEscalations', SAME_SESSION),
+  ],
+};
+
+const liveAgentEscalations: EntitySetDef = {
+  name: 'LiveAgentEscalations',
+  typeName: 'LiveAgentEscalation',
+  table: 'live_agent_escalations',
+  // Escalation ids come from the Live Agent account and repeat across projects.
+  key: ['projectId', 'id'],
+  projectProperty: 'projectId',
+  description: 'One row per handover to a human agent.',
+  properties: [
+    text('id', 'id', REQUIRED),
+    text('organisationId', 'organisation_id'),
+    text('projectId', 'project_id', REQUIRED),
+    text('sessionId', 'session_id', REQUIRED),
+    timestamp('timestamp', 'occurred_at', REQUIRED),
+    text('localeName', 'locale_name'),
+    text('status', 'status', { nullable: false, description: "'opened', 'assigned', 'resolved' or 'abandoned'." }),
+    text('inboxId', 'inbox_id'),
+    text('inboxName', 'inbox_name', SEARCHABLE),
+    text('teamId', 'team_id'),
+    text('teamName', 'team_name', SEARCHABLE),
+    text('labels', 'labels', { searchable: true, description: 'Comma-separated.' }),
+    text('agentId', 'agent_id'),
+    text('agentName', 'agent_name'),
+    text('contactId', 'contact_id', { description: 'Live Agent contact id.' }),
+    text('endpointName', 'endpoint_name'),
+    text('endpointType', 'endpoint_type'),
+    text('endpointUrlToken', 'endpoint_url_token'),
+    text('channel', 'channel'),
+    text('localeReferenceId', 'locale_reference_id'),
+    text('snapshotId', 'snapshot_id'),
+    text('snapshotName', 'snapshot_name'),
+    timestamp('updatedAt', 'updated_at', { nullable: false, description: `${EXTENSION} Time of the latest status change.` }),
+    text('userId', 'user_id', { description: `${EXTENSION} Raw user id.` }),
+  ],
+  navigations: [one('session', 'Sessions', SAME_SESSION)],
+};
+
+const contactProfiles: EntitySetDef = {
+  name: 'ContactProfiles',
+  typeName: 'ContactProfile',
+  // A view: custom as JSON text, plus the task list (schema/002_odata_views.sql).
+  table: 'odata_contact_profiles',
+  key: ['projectId', 'contactId'],
+  projectProperty: 'projectId',
+  description: `${EXTENSION} One row per contact profile (end user).`,
+  properties: [
+    text('projectId', 'project_id', REQUIRED),
+    text('contactId', 'contact_id', { nullable: false, description: 'User id (profileId in Cognigy).' }),
+    text('firstname', 'firstname', SEARCHABLE),
+    text('lastname', 'lastname', SEARCHABLE),
+    text('email', 'email', SEARCHABLE),
+    text('gender', 'gender'),
+    int32('age', 'age'),
+    date('birthday', 'birthday'),
+    text('location', 'location', SEARCHABLE),
+    bool('accepted_gdpr', 'accepted_gdpr'),
+    bool('privacy_policy', 'privacy_policy_accepted', { description: 'Whether the user accepted the privacy policy.' }),
+    timestamp('privacyPolicyAcceptedAt', 'privacy_policy_accepted_at'),
+    text('custom', 'custom', { description: 'Custom profile fields as JSON text.' }),
+    text('tasksCompleted', 'tasks_completed', {
+      searchable: true,
+      description: 'Distinct tasks the contact completed, comma-separated, in order of first completion.',
+    }),
+    timestamp('firstSeenAt', 'first_seen_at', REQUIRED),
+    timestamp('lastSeenAt', 'last_seen_at', REQUIRED),
+    timestamp('updatedAt', 'updated_at'),
+  ],
+  navigations: [
+    many('tasks', 'ContactTasks', SAME_CONTACT),
+    many('completedTasks', 'CompletedTasks', SAME_CONTACT),
+    many('sessions', 'Sessions', [
+      ['projectId', 'projectId'],
+      ['contactId', 'userId'],
+    ]),
+  ],
+};
+
+const contactTasks: EntitySetDef = {
+  name: 'ContactTasks',
+  typeName: 'ContactTask',
+  table: 'contact_tasks',
+  key: ['projectId', 'contactId', 'task'],
+  projectProperty: 'projectId',
+  description: `${EXTENSION} Per contact and task: first and last completion and how often.`,
+  properties: [
+    text('projectId', 'project_id', REQUIRED),
+    text('contactId', 'contact_id', REQUIRED),
+    text('task', 'task', { nullable: false, searchable: true }),
+    timestamp('firstCompletedAt', 'first_completed_at', REQUIRED),
+    timestamp('lastCompletedAt', 'last_completed_at', REQUIRED),
+    int32('count', 'completion_count', REQUIRED),
+    text('lastSessionId', 'last_session_id'),
+  ],
+  navigations: [one('contactProfile', 'ContactProfiles', SAME_CONTACT)],
+};
+
+const completedTasks: EntitySetDef = {
+  name: 'CompletedTasks',
+  typeName: 'CompletedTask',
+  table: 'completed_tasks',
+  key: ['id'],
+  projectProperty: 'projectId',
+  description: `${EXTENSION} One row per completed task (Complete Task node, api.completeGoal).`,
+  properties: [
+    text('id', 'id', REQUIRED),
+    text('projectId', 'project_id', REQUIRED),
+    text('organisationId', 'organisation_id'),
+    text('contactId', 'contact_id', { nullable: false, description: 'Raw user id.' }),
+    text('sessionId', 'session_id', REQUIRED),
+    text('inputId', 'input_id'),
+    text('task', 'task', { nullable: false, searchable: true }),
+    text('flowReferenceId', 'flow_id'),
+    text('flowName', 'flow_name', SEARCHABLE),
+    text('nodeId', 'node_id'),
+    text('channel', 'channel'),
+    text('userType', 'user_type'),
+    timestamp('timestamp', 'occurred_at', REQUIRED),
+  ],
+  navigations: [one('session', 'Sessions', SAME_SESSION), one('contactProfile', 'ContactProfiles', SAME_CONTACT)],
+};
+
+/** Freezes a model or a part of one, recursively, so no stage can change it in place. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** THE model: every built-in entity set, in $metadata order. */
+export const taskfeedModel: EntityModel = deepFreeze({
+  namespace: 'Taskfeed',
+  containerName: 'Container',
+  entitySets: [
+    analytics,
+    conversations,
+    steps,
+    executedSteps,
+    sessions,
+    liveAgentEscalations,
+    contactProfiles,
+    contactTasks,
+    completedTasks,
+  ],
+});
+
+// Lookups are exact-case: OData identifiers are case-sensitive.
+
+/** findEntitySet(taskfeedModel, 'Sessions') → the Sessions set; 'sessions' → undefined. */
+export function findEntitySet(model: EntityModel, name: string): EntitySetDef | undefined {
+  return model.entitySets.find((s) => s.name === name);
+}
+
+/** findProperty(sessions, 'startedAt') → { column: 'started_at', type: 'Edm.DateTimeOffset', … }. */
+export function findProperty(set: EntitySetDef, name: string): PropertyDef | undefined {
+  return set.properties.find((p) => p.name === name);
+}
+
+/** findNavigation(sessions, 'analytics') → { target: 'Analytics', collection: true, on: […] }. */
+export function findNavigation(set: EntitySetDef, name: string): NavigationDef | undefined {
+  return set.navigations.find((n) => n.name === name);
+}
