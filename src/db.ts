@@ -66,7 +66,7 @@ export function toAppError(err: unknown): unknown {
 }
 
 function sessionOptions(o: DatabaseOptions): string {
-  const parts = ['-c TimeZone=UTC', `-c statement_timeout=${o.statementTimeoutMs ?? 60000}`];
+  const parts = ['-c TimeZone=UTC', '-c IntervalStyle=iso_8601', `-c statement_timeout=${o.statementTimeoutMs ?? 60000}`];
   if (o.readOnly) parts.push('-c default_transaction_read_only=on');
   return parts.join(' ');
 }
@@ -169,7 +169,7 @@ async function createPglite(o: DatabaseOptions): Promise<Database> {
   const parsers = Object.fromEntries(TEXT_TYPES.map((oid) => [oid, textParser]));
   if (o.dataDir !== undefined && o.dataDir !== 'memory://') fs.mkdirSync(path.resolve(o.dataDir), { recursive: true });
   const db: PGliteType = new PGlite(o.dataDir === undefined ? undefined : o.dataDir === 'memory://' ? 'memory://' : path.resolve(o.dataDir), { parsers });
-  await db.exec("SET TimeZone = 'UTC'");
+  await db.exec("SET TimeZone = 'UTC'; SET IntervalStyle = 'iso_8601'");
   let closed = false;
 
   const run = async <R>(

@@ -48,10 +48,16 @@ function sameExpr(a: BoundExpr, b: BoundExpr): boolean {
   return a.kind === 'column' && b.kind === 'column' && a.alias === b.alias && a.column === b.column;
 }
 
+/**
+ * Appends the key properties the order lacks, in the direction of the last order item, so that
+ * `timestamp desc` becomes `timestamp desc, id desc`: one direction lets an index serve the order
+ * and lets the next page's condition be a row comparison.
+ */
 export function withKeyTieBreak(orderby: readonly BoundOrder[], keys: readonly OutputColumn[]): BoundOrder[] {
   const result = [...orderby];
+  const desc = orderby[orderby.length - 1]?.desc ?? false;
   for (const key of keys) {
-    if (!result.some((o) => sameExpr(o.expr, key.expr))) result.push({ expr: key.expr, desc: false });
+    if (!result.some((o) => sameExpr(o.expr, key.expr))) result.push({ expr: key.expr, desc });
   }
   return result;
 }
