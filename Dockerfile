@@ -15,6 +15,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY schema ./schema
+COPY public ./public
 USER node
 ENV HOST=0.0.0.0 PORT=3000
 EXPOSE 3000

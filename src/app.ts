@@ -7,6 +7,7 @@ import { uriTooLong } from './errors';
 import { createErrorHandler, notFoundHandler } from './http/error-handler';
 import { createHealthRouter } from './http/health-routes';
 import { createIngestRouter } from './http/ingest-routes';
+import { createLandingRouter } from './http/landing-routes';
 import { createODataRouter } from './http/odata-routes';
 import { type Logger, redactUrl } from './logger';
 import { withCognigyKeyNames } from './model/cognigy-compat';
@@ -64,6 +65,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use('/odata', createODataRouter(ctx, { model: ctx.model, mountPath: '/odata' }));
   // Cognigy-compatible prefix: same entity sets, the key named _id as in Cognigy's v2.3 endpoint.
   app.use('/v2.3', createODataRouter(ctx, { model: withCognigyKeyNames(ctx.model), mountPath: '/v2.3' }));
+  app.use(createLandingRouter(ctx));
   app.use(notFoundHandler);
   app.use(createErrorHandler(ctx.logger));
   return app;

@@ -18,9 +18,9 @@ export interface SerializeContext {
   readonly namespace: string;
 }
 
-function typeAnnotation(type: string, version: ResponseFormat['version']): string {
-  const short = type.replace(/^Edm\./, '');
-  return version === '4.0' ? `#${short}` : short;
+/** '#Int64': the fragment form, which 4.0 requires and 4.01 still accepts. */
+function typeAnnotation(type: string): string {
+  return `#${type.replace(/^Edm\./, '')}`;
 }
 
 /** Key predicate as in a canonical URL: ('a1') or (projectId='p',contactId='c'). */
@@ -42,7 +42,7 @@ function property(column: OutputColumn, value: unknown, ctx: SerializeContext): 
       json === '"INF"' ||
       json === '"-INF"' ||
       (ctx.format.metadata === 'full' && !['Edm.String', 'Edm.Boolean', 'Edm.Double'].includes(column.type)));
-  const annotation = needsType ? `${JSON.stringify(`${column.name}@odata.type`)}:${JSON.stringify(typeAnnotation(column.type, ctx.format.version))},` : '';
+  const annotation = needsType ? `${JSON.stringify(`${column.name}@odata.type`)}:${JSON.stringify(typeAnnotation(column.type))},` : '';
   return `${annotation}${name}:${json}`;
 }
 
@@ -113,4 +113,12 @@ export function entityJson(
     parts.push(expansionJson(x, row[`e${i}`], x.count ? row[`n${i}`] : undefined, ctx));
   });
   return `{${parts.join(',')}}`;
+}
+
+/**
+ * A transient instance (a row of an $apply result): the given properties, nested by path, without id or type.
+ * instanceJson([intent, n (dynamic Edm.Int64)], ['order', '3']) → {"intent":"order","n@odata.type":"#Int64","n":3}
+ */
+export function instanceJson(columns: readonly OutputColumn[], values: readonly unknown[], ctx: SerializeContext): string {
+  return `{${propertiesJson(columns, values, ctx).join(',')}}`;
 }
