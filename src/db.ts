@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { PGlite as PGliteType } from '@electric-sql/pglite';
-import { AppError, databaseTimeout, databaseUnavailable, odataInvalid } from './errors';
+import { AppError, databaseTimeout, databaseUnavailable, odataInvalid, odataLimit } from './errors';
 import type { CompiledQuery } from './sql/fragment';
 
 export type Row = Record<string, unknown>;
@@ -62,6 +62,8 @@ export function toAppError(err: unknown): unknown {
   }
   // Data exceptions come from values in the request (a cast of 'abc' to a number, a division by zero).
   if (code.startsWith('22')) return odataInvalid(`The request could not be evaluated: ${message}`);
+  // Program limits (stack depth, too many columns) are reached only by oversized requests.
+  if (code.startsWith('54')) return odataLimit(`The request is too complex for the database: ${message}`);
   return err;
 }
 

@@ -1,6 +1,6 @@
 // thrown error → HTTP response: AppError → its status and the OData error JSON; anything else → logged, generic 500.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, internalError, malformedJson, notFound, payloadTooLarge, unsupportedMediaType } from '../errors';
+import { AppError, internalError, malformedJson, notFound, odataLimit, payloadTooLarge, unsupportedMediaType } from '../errors';
 import type { Logger } from '../logger';
 
 /** Errors raised by express's body parsers carry a `type`; map them onto the catalogue. */
@@ -20,6 +20,14 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string 
     default:
       return undefined;
   }
+}
+
+/** Only a pathologically nested request (thousands of chained operators) exhausts the stack: it is the client's 4xx. */
+function fromStackOverflow(err: unknown): AppError | undefined {
+  if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    return odataLimit('The request is nested too deeply to evaluate; simplify the expression');
+  }
+  return undefined;
 }
 
 export function errorBody(err: AppError): Record<string, unknown> {
@@ -42,7 +50,7 @@ export function sendError(res: Parameters<RequestHandler>[1], err: AppError): vo
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof AppError ? err : fromBodyParser(err as { type?: string });
+    const known = err instanceof AppError ? err : (fromBodyParser(err as { type?: string }) ?? fromStackOverflow(err));
     const appError = known ?? internalError();
     if (known === undefined) {
       logger.error({ err, requestId: res.locals.requestId as string | undefined }, 'unhandled error');
@@ -52,7 +60,10 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (req.path.startsWith('/odata') || req.path.startsWith('/v2.3')) res.setHeader('OData-Version', '4.0');
+    if (req.path.startsWith('/odata') || req.path.startsWith('/v2.3')) {
+      const max = Number(req.headers['odata-maxversion']);
+      res.setHeader('OData-Version', Number.isFinite(max) && max < 4.01 ? '4.0' : '4.01');
+    }
     sendError(res, appError);
   };
 }

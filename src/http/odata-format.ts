@@ -113,7 +113,7 @@ export function jsonContentType(format: ResponseFormat): string {
 export function preferredPageSize(req: Request): number | undefined {
   const prefer = header(req, 'prefer');
   if (prefer === undefined) return undefined;
-  const m = /(?:^|[,;\s])(?:odata\.)?maxpagesize\s*=\s*"?(\d+)"?/i.exec(prefer);
+  const m = /(?:^|[,;\s])(?:odata\.)?maxpagesize\s*=\s*"?(\d+)"?\s*(?:$|[,;])/i.exec(prefer);
   if (m === null || m[1] === undefined) return undefined;
   const n = Number(m[1]);
   return n > 0 && Number.isSafeInteger(n) ? n : undefined;

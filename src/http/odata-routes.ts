@@ -13,18 +13,18 @@ import type { Limits } from '../odata/limits';
 import { parseResourcePath } from '../odata/parse-path';
 import { parseQueryString } from '../odata/parse-query';
 import { planEntities, withKeyTieBreak } from '../odata/plan';
-import { resolveResource, type Resource } from '../odata/resolve-path';
+import { resolveResource, type ParentEntity, type Resource } from '../odata/resolve-path';
 import { validateEntityQuery } from '../odata/validate';
 import { readApply } from './odata-apply';
 import type { CompileContext } from '../sql/compile-expr';
-import { compileEntityCount, compileEntityPage } from '../sql/compile-select';
+import { compileEntityCount, compileEntityPage, compileExists } from '../sql/compile-select';
 import { streamCollection } from '../serialize/collection';
 import { collectionContext, propertyContext, serviceDocumentContext } from '../serialize/context-url';
 import { entityJson, type SerializeContext } from '../serialize/entity';
 import { buildNextLink, decodeSkipToken } from '../serialize/next-link';
 import { formatRawValue, formatValue } from '../serialize/values';
 import { findReadKey, keyFromHeaders } from './auth';
-import { jsonContentType, negotiateJsonFormat, negotiateMetadataFormat, preferredPageSize, type ResponseFormat } from './odata-format';
+import { jsonContentType, negotiateJsonFormat, negotiateMetadataFormat, negotiateVersion, preferredPageSize, type ResponseFormat } from './odata-format';
 
 export interface ODataServiceOptions {
   readonly model: EntityModel;
@@ -53,7 +53,8 @@ export function limitsOf(ctx: AppContext): Limits {
 /** Public base URL: PUBLIC_URL when set, else the request's own scheme and host (X-Forwarded-* when TRUST_PROXY is on). */
 export function publicBase(req: Request, ctx: AppContext): string {
   if (ctx.config.publicUrl !== undefined) return ctx.config.publicUrl;
-  return `${req.protocol}://${req.get('host') ?? `${ctx.config.host}:${ctx.config.port}`}`;
+  // req.host honours X-Forwarded-Host only when TRUST_PROXY is on.
+  return `${req.protocol}://${req.host ?? `${ctx.config.host}:${ctx.config.port}`}`;
 }
 
 /** The `apikey` query parameter (Cognigy style), read before parsing so that no request text is examined unauthenticated. */
@@ -110,7 +111,7 @@ function serviceDocument(o: ODataRequest): void {
 
 function metadata(o: ODataRequest): void {
   const kind = negotiateMetadataFormat(o.req, o.query.format);
-  o.res.setHeader('OData-Version', '4.0');
+  o.res.setHeader('OData-Version', negotiateVersion(o.req));
   const options = { maxExpandDepth: o.limits.maxExpandDepth };
   if (kind === 'xml') {
     o.res.setHeader('Content-Type', 'application/xml');
@@ -122,16 +123,12 @@ function metadata(o: ODataRequest): void {
 }
 
 async function count(o: ODataRequest, resource: Extract<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
-  negotiateVersion(o);
+  const version = negotiateVersion(o.req);
   const query = validateEntityQuery(session, resource.ref, o.query, resource.where);
   const result = await o.ctx.readDb.query<{ count: string }>(compileEntityCount({ root: query.root, where: query.where }, o.compile));
-  o.res.setHeader('OData-Version', '4.0');
+  o.res.setHeader('OData-Version', version);
   o.res.setHeader('Content-Type', 'text/plain');
   sendBody(o.res, String(result.rows[0]?.count ?? '0'));
-}
-
-function negotiateVersion(o: ODataRequest): void {
-  negotiateJsonFormat(o.req, undefined);
 }
 
 async function collection(o: ODataRequest, resource: Extract<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
@@ -182,7 +179,7 @@ async function single(o: ODataRequest, resource: Exclude<Resource, { kind: 'coll
         o.res.status(204).end();
         return;
       }
-      o.res.setHeader('OData-Version', '4.0');
+      o.res.setHeader('OData-Version', negotiateVersion(o.req));
       o.res.setHeader('Content-Type', 'text/plain');
       sendBody(o.res, formatRawValue(value, resource.property.type));
       return;
@@ -219,6 +216,7 @@ async function handle(o: ODataRequest): Promise<void> {
     case 'resource': {
       const session = new BindSession(o.model, o.limits, o.query.aliases);
       const resource = resolveResource(session, path.segments);
+      if (resource.kind === 'collection' && resource.parent !== undefined) await requireParent(o, resource.parent);
       if (o.query.apply !== undefined) {
         if (resource.kind !== 'collection') throw odataInvalid$apply();
         return readApply(o, resource, session);
@@ -227,6 +225,12 @@ async function handle(o: ODataRequest): Promise<void> {
       return single(o, resource, session);
     }
   }
+}
+
+/** Sessions('nope')/analytics is 404, not an empty collection. */
+async function requireParent(o: ODataRequest, parent: ParentEntity): Promise<void> {
+  const found = await o.ctx.readDb.query<{ found: boolean }>(compileExists(parent.ref, parent.where, o.compile));
+  if (found.rows[0]?.found !== true) throw odataEntityNotFound(`No ${parent.ref.set.typeName} matches ${decodeURIComponent(o.rawPath)}`);
 }
 
 function odataInvalid$apply(): Error {
@@ -240,6 +244,9 @@ function odataInvalid$apply(): Error {
 export function createODataRouter(ctx: AppContext, options: ODataServiceOptions): Router {
   const router = Router();
   router.use(async (req, res) => {
+    if (/^\/\$batch(?:[?/]|$)/.test(req.url)) {
+      throw odataNotImplemented('$batch is not supported; send each request on its own (URLs up to the configured MAX_URL_LENGTH are accepted)');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw methodNotAllowed(`${req.method} is not allowed: this OData service is read-only`, { headers: { Allow: 'GET, HEAD' } });
     }

@@ -134,7 +134,7 @@ function literal(e: LiteralExpr): BoundExpr {
     case 'Edm.Geometry':
       throw odataNotImplemented(`${e.type} literals are not supported (position ${e.pos})`);
     case 'enum':
-      throw odataTypeMismatch(`Enumeration literal ${e.typeName} at position ${e.pos}: this model has no enumeration types`);
+      throw odataNotImplemented(`Enumeration literal ${e.typeName} at position ${e.pos}: this model has no enumeration types`);
     default:
       return assertNever(e);
   }
@@ -260,8 +260,8 @@ function unknownMember(set: EntitySetDef | undefined, name: string, pos: number)
   );
 }
 
-/** Resolves segments starting at an entity reference. */
-function bindSegments(scope: Scope, from: TableRef, segments: readonly PathSegment[], pos: number): BoundExpr {
+/** Resolves segments starting at an entity reference; `entityTest` lets a path end in a single-valued navigation (its existence). */
+function bindSegments(scope: Scope, from: TableRef, segments: readonly PathSegment[], pos: number, entityTest = false): BoundExpr {
   const [first, ...rest] = segments;
   if (first === undefined) throw odataTypeMismatch(`An entity cannot be used as a value here (position ${pos}); name one of its properties`);
   if (first.kind !== 'member') throw odataNotImplemented(`Path segment '${first.kind}' is not supported here (position ${first.pos})`);
@@ -277,8 +277,11 @@ function bindSegments(scope: Scope, from: TableRef, segments: readonly PathSegme
   }
   const inner: Scope = { ...scope, ref: join.target };
   if (!join.nav.collection) {
-    if (rest.length === 0) throw odataTypeMismatch(`'${first.name}' is an entity; name one of its properties (position ${first.pos})`);
-    const value = bindSegments(inner, join.target, rest, pos);
+    if (rest.length === 0) {
+      if (entityTest) return { kind: 'lambda', op: 'any', join, type: 'Edm.Boolean' };
+      throw odataTypeMismatch(`'${first.name}' is an entity; name one of its properties or compare it with null (position ${first.pos})`);
+    }
+    const value = bindSegments(inner, join.target, rest, pos, entityTest);
     return { kind: 'navValue', join, value, type: value.type };
   }
   const [next, ...after] = rest;
@@ -303,6 +306,24 @@ function bindSegments(scope: Scope, from: TableRef, segments: readonly PathSegme
 function describe(seg: PathSegment | undefined): string {
   if (seg === undefined) return '';
   return seg.kind === 'member' ? seg.name : seg.kind === 'lambda' ? seg.operator : `$${seg.kind}`;
+}
+
+/**
+ * `session eq null` / `session ne null` on a single-valued navigation (OData 4.01 Intermediate):
+ * whether the related entity exists. Undefined when the expression is not of that shape.
+ */
+function bindNavigationNullTest(e: Extract<Expr, { kind: 'binary' }>, scope: Scope): BoundExpr | undefined {
+  if (e.operator !== 'eq' && e.operator !== 'ne') return undefined;
+  const [path, other] = e.left.kind === 'path' ? [e.left, e.right] : [e.right, e.left];
+  if (path.kind !== 'path' || other.kind !== 'literal' || other.type !== 'null') return undefined;
+  const from = path.root.kind === 'implicit' || path.root.kind === 'this' ? scope.ref : path.root.kind === 'it' ? scope.it : path.root.kind === 'variable' ? scope.variables.get(path.root.name) : undefined;
+  const last = path.segments[path.segments.length - 1];
+  if (from === undefined || last?.kind !== 'member' || findProperty(from.set, last.name) !== undefined) return undefined;
+  if (path.segments.length === 1 && scope.derived.has(last.name)) return undefined;
+  const exists = bindSegments(scope, from, path.segments, path.pos, true);
+  if (exists.type !== 'Edm.Boolean' || (exists.kind !== 'lambda' && exists.kind !== 'navValue')) return undefined;
+  // Through a missing parent the result is SQL NULL, which reads as false, and `not` turns into true: both right.
+  return e.operator === 'ne' ? exists : { kind: 'not', operand: exists, type: 'Edm.Boolean' };
 }
 
 function bindPath(e: PathExpr, scope: Scope): BoundExpr {
@@ -369,9 +390,14 @@ function bindCall(e: Extract<Expr, { kind: 'call' }>, scope: Scope): BoundExpr {
   return { kind: 'call', name, args, type: signature.result(args) };
 }
 
+/** A Guid literal compared with a text property is compared as text (ids are strings in this model). */
+function guidAsText(e: BoundExpr, other: BoundExpr): BoundExpr {
+  return e.kind === 'literal' && e.type === 'Edm.Guid' && other.type === 'Edm.String' ? { ...e, type: 'Edm.String' } : e;
+}
+
 function bindComparison(op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le', l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
-  const left = coerceStringLiteral(l, r.type);
-  const right = coerceStringLiteral(r, left.type);
+  const left = guidAsText(coerceStringLiteral(l, r.type), r);
+  const right = guidAsText(coerceStringLiteral(r, left.type), left);
   if (!comparable(left.type, right.type)) {
     throw odataTypeMismatch(`Cannot compare ${left.type} with ${right.type} (operator ${op} at position ${pos})`);
   }
@@ -424,7 +450,9 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
     case 'binary': {
       const op = e.operator;
       if (op === 'in') return bindIn(e, scope);
-      if (op === 'has') throw odataTypeMismatch(`'has' needs an enumeration property; this model has none (position ${e.pos})`);
+      if (op === 'has') throw odataNotImplemented(`'has' needs an enumeration property; this model has none (position ${e.pos})`);
+      const navNull = bindNavigationNullTest(e, scope);
+      if (navNull !== undefined) return navNull;
       const left = bindExpr(e.left, scope);
       const right = bindExpr(e.right, scope);
       switch (op) {
@@ -479,7 +507,10 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
 
 function bindIn(e: Extract<Expr, { kind: 'binary' }>, scope: Scope): BoundExpr {
   const operand = bindExpr(e.left, scope);
-  const right = e.right;
+  // `x in @list` with `@list=["a","b"]`: the alias holds the list.
+  const aliasValue = e.right.kind === 'alias' ? scope.session.aliases[e.right.name] : undefined;
+  const right = aliasValue?.kind === 'aliasExpr' ? aliasValue.expr : e.right;
+  if (aliasValue?.kind === 'aliasError') throw aliasValue.error;
   let rawItems: readonly Expr[];
   if (right.kind === 'list') rawItems = right.items;
   else if (right.kind === 'array') rawItems = right.items;
@@ -488,7 +519,8 @@ function bindIn(e: Extract<Expr, { kind: 'binary' }>, scope: Scope): BoundExpr {
     throw odataLimit(`'in' lists at most ${scope.session.limits.maxInItems} values; this one has ${rawItems.length} (position ${right.pos})`);
   }
   const items = rawItems.map((item) => {
-    const bound = coerceStringLiteral(bindExpr(item, scope), operand.type);
+    // List values have their own limit (ODATA_MAX_IN_ITEMS) and do not count as expression nodes.
+    const bound = coerceStringLiteral(item.kind === 'literal' ? literal(item) : bindExpr(item, scope), operand.type);
     if (!comparable(operand.type, bound.type)) throw odataTypeMismatch(`'in' list value of type ${bound.type} cannot match ${operand.type} (position ${item.pos})`);
     // Every literal of the list shares one array parameter, typed like the operand.
     return bound.kind === 'literal' && bound.type !== 'null' && operand.type !== 'null' ? { ...bound, type: operand.type } : bound;

@@ -6,8 +6,20 @@ import type { KeyValue, ResourceSegment } from './ast';
 import { bindExpr, rootScope, type BindSession } from './bind-expr';
 import type { BoundExpr, TableRef } from './bound';
 
+/** The entity a navigation started from: it must exist, or the navigation's collection is 404 rather than empty. */
+export interface ParentEntity {
+  readonly ref: TableRef;
+  readonly where: readonly BoundExpr[];
+}
+
 export type Resource =
-  | { readonly kind: 'collection'; readonly ref: TableRef; readonly where: readonly BoundExpr[]; readonly count: boolean }
+  | {
+      readonly kind: 'collection';
+      readonly ref: TableRef;
+      readonly where: readonly BoundExpr[];
+      readonly count: boolean;
+      readonly parent?: ParentEntity;
+    }
   | { readonly kind: 'entity'; readonly ref: TableRef; readonly where: readonly BoundExpr[]; readonly path: string }
   | {
       readonly kind: 'property';
@@ -75,6 +87,7 @@ export function resolveResource(session: BindSession, segments: readonly Resourc
   let ref = session.tableRef(set);
   let where: BoundExpr[] = [];
   let single = false;
+  let parent: ParentEntity | undefined;
   let path = set.name;
   if (first.key !== undefined) {
     where = keyConditions(session, ref, first.key, first.pos);
@@ -86,7 +99,7 @@ export function resolveResource(session: BindSession, segments: readonly Resourc
     const isLast = i === rest.length - 1;
     if (segment.kind === 'count') {
       if (!isLast || single) throw odataInvalid(`/$count must follow a collection and end the path (position ${segment.pos})`);
-      return { kind: 'collection', ref, where, count: true };
+      return { kind: 'collection', ref, where, count: true, parent };
     }
     if (segment.kind === 'ref') throw odataNotImplemented(`/$ref is not supported (position ${segment.pos})`);
     if (segment.kind === 'value') throw odataInvalid(`/$value must follow a property (position ${segment.pos})`);
@@ -106,6 +119,7 @@ export function resolveResource(session: BindSession, segments: readonly Resourc
     }
     const targetSet = findEntitySet(session.model, nav.target) as EntitySetDef;
     const target = session.tableRef(targetSet);
+    parent = { ref, where };
     where = [relatedTo(ref, where, nav, target)];
     ref = target;
     path = targetSet.name;
@@ -117,5 +131,5 @@ export function resolveResource(session: BindSession, segments: readonly Resourc
       path += keyText(segment);
     }
   }
-  return single ? { kind: 'entity', ref, where, path } : { kind: 'collection', ref, where, count: false };
+  return single ? { kind: 'entity', ref, where, path } : { kind: 'collection', ref, where, count: false, parent };
 }

@@ -17,9 +17,18 @@ function where(parts: readonly Sql[]): Sql {
   return parts.length === 0 ? sql`` : sql` WHERE ${join(parts, ' AND ')}`;
 }
 
-function orderSql(orderby: readonly BoundOrder[], ctx: CompileContext): Sql {
+/**
+ * OData sorts null before every value ascending and after every value descending (PostgreSQL's default is the
+ * reverse). Columns that cannot be null keep plain ASC/DESC so that their indexes still serve the order.
+ */
+export function orderDirection(o: BoundOrder, root?: TableRef): string {
+  if (root !== undefined && isNotNullColumn(o.expr, root)) return o.desc ? 'DESC' : 'ASC';
+  return o.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
+}
+
+function orderSql(orderby: readonly BoundOrder[], ctx: CompileContext, root?: TableRef): Sql {
   if (orderby.length === 0) return sql``;
-  return sql` ORDER BY ${join(orderby.map((o) => sql`${compileExpr(o.expr, ctx)} ${raw(o.desc ? 'DESC' : 'ASC')}`))}`;
+  return sql` ORDER BY ${join(orderby.map((o) => sql`${compileExpr(o.expr, ctx)} ${raw(orderDirection(o, root))}`))}`;
 }
 
 function isNotNullColumn(e: BoundExpr, root: TableRef): boolean {
@@ -34,7 +43,7 @@ function typedValue(value: unknown, e: BoundExpr): Sql {
 }
 
 /**
- * Rows strictly after `values` in the order `orderby` (PostgreSQL: NULLS LAST ascending, NULLS FIRST descending).
+ * Rows strictly after `values` in the order `orderby` (nulls first ascending, last descending).
  * Non-null columns in one direction use a row comparison, which an index on those columns serves.
  */
 export function keysetCondition(orderby: readonly BoundOrder[], values: readonly unknown[], root: TableRef, ctx: CompileContext): Sql {
@@ -49,9 +58,10 @@ export function keysetCondition(orderby: readonly BoundOrder[], values: readonly
     const equalities = orderby.slice(0, i).map((p, j) => sql`${compileExpr(p.expr, ctx)} IS NOT DISTINCT FROM ${typedValue(values[j], p.expr)}`);
     const x = compileExpr(o.expr, ctx);
     const v = values[i];
+    // Nulls come first ascending and last descending (see orderDirection).
     let after: Sql;
-    if (!o.desc) after = v === null ? sql`false` : sql`(${x} > ${typedValue(v, o.expr)} OR ${x} IS NULL)`;
-    else after = v === null ? sql`(${x} IS NOT NULL)` : sql`(${x} < ${typedValue(v, o.expr)})`;
+    if (!o.desc) after = v === null ? sql`(${x} IS NOT NULL)` : sql`(${x} > ${typedValue(v, o.expr)})`;
+    else after = v === null ? sql`false` : sql`(${x} < ${typedValue(v, o.expr)} OR ${x} IS NULL)`;
     return join([...equalities, after], ' AND ');
   });
   return sql`(${join(branches.map((b) => sql`(${b})`), ' OR ')})`;
@@ -75,8 +85,8 @@ function expansionSql(x: BoundExpand, ctx: CompileContext): Sql {
   const orders = x.orderby.map((o, i) => sql`${compileExpr(o.expr, ctx)} AS ${raw(`o${i}`)}`);
   const limit = x.top === undefined ? sql`` : sql` LIMIT ${param(x.top)}::bigint`;
   const offset = x.skip === undefined || x.skip === 0 ? sql`` : sql` OFFSET ${param(x.skip)}::bigint`;
-  const inner = sql`SELECT ${join([sql`${row} AS v`, ...orders])} FROM ${from}${where(conditions)}${orderSql(x.orderby, ctx)}${limit}${offset}`;
-  const aggOrder = x.orderby.length === 0 ? sql`` : sql` ORDER BY ${join(x.orderby.map((o, i) => sql`x.${raw(`o${i}`)} ${raw(o.desc ? 'DESC' : 'ASC')}`))}`;
+  const inner = sql`SELECT ${join([sql`${row} AS v`, ...orders])} FROM ${from}${where(conditions)}${orderSql(x.orderby, ctx, target)}${limit}${offset}`;
+  const aggOrder = x.orderby.length === 0 ? sql`` : sql` ORDER BY ${join(x.orderby.map((o, i) => sql`x.${raw(`o${i}`)} ${raw(orderDirection(o, target))}`))}`;
   return sql`(SELECT coalesce(json_agg(x.v${aggOrder}), '[]'::json) FROM (${inner}) AS x)`;
 }
 
@@ -116,7 +126,7 @@ export function compileEntityPage(plan: EntityPlan, ctx: CompileContext): Compil
   const from = sql`${tableSql(plan.root.set)} AS ${raw(plan.root.alias)}`;
   const offset = plan.offset > 0 ? sql` OFFSET ${param(plan.offset)}::bigint` : sql``;
   return render(
-    sql`SELECT ${join(columns)} FROM ${from}${where(restrictedWhere(plan.root, plan.where, ctx, keyset))}${orderSql(plan.orderby, ctx)} LIMIT ${param(plan.limit)}::bigint${offset}`,
+    sql`SELECT ${join(columns)} FROM ${from}${where(restrictedWhere(plan.root, plan.where, ctx, keyset))}${orderSql(plan.orderby, ctx, plan.root)} LIMIT ${param(plan.limit)}::bigint${offset}`,
   );
 }
 
@@ -124,4 +134,10 @@ export function compileEntityPage(plan: EntityPlan, ctx: CompileContext): Compil
 export function compileEntityCount(plan: Pick<EntityPlan, 'root' | 'where'>, ctx: CompileContext): CompiledQuery {
   const from = sql`${tableSql(plan.root.set)} AS ${raw(plan.root.alias)}`;
   return render(sql`SELECT count(*) AS count FROM ${from}${where(restrictedWhere(plan.root, plan.where, ctx))}`);
+}
+
+/** Whether a row matching `where` exists (and may be read with the caller's key). */
+export function compileExists(root: TableRef, conditions: readonly BoundExpr[], ctx: CompileContext): CompiledQuery {
+  const from = sql`${tableSql(root.set)} AS ${raw(root.alias)}`;
+  return render(sql`SELECT EXISTS (SELECT 1 FROM ${from}${where(restrictedWhere(root, conditions, ctx))}) AS found`);
 }
