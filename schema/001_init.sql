@@ -12,11 +12,17 @@ CREATE TABLE events (
   session_id   text,
   occurred_at  timestamptz NOT NULL,
   received_at  timestamptz NOT NULL DEFAULT now(),
-  payload      jsonb
+  payload      jsonb,
+  -- What the event feeds, decided by the project's settings when it arrived: the analytics tables (sessions,
+  -- analytics, …) and/or the contact profile. Both false for an event that was acknowledged and dropped.
+  for_analytics  boolean NOT NULL DEFAULT true,
+  for_profile    boolean NOT NULL DEFAULT true
 );
 CREATE INDEX events_session_idx ON events (project_id, session_id, occurred_at) WHERE session_id IS NOT NULL;
 CREATE INDEX events_contact_idx ON events (project_id, contact_id) WHERE contact_id IS NOT NULL;
 CREATE INDEX events_occurred_idx ON events (occurred_at);
+-- An escalation's row is folded from all its handover events.
+CREATE INDEX events_escalation_idx ON events (project_id, (payload->>'escalationId')) WHERE type = 'handover';
 
 CREATE TABLE project_settings (
   project_id                    text PRIMARY KEY,
@@ -43,6 +49,18 @@ CREATE TABLE erasures (
   erased_at     timestamptz NOT NULL,
   PRIMARY KEY (project_id, contact_hash)
 );
+
+-- Sessions taken by an erasure: the session held the erased contact's data by then. Late events of anyone in the
+-- session dated at or before erased_at are dropped, and a later erasure of the same contact takes the session again,
+-- whatever order events and erasures arrive in. Keeps the (opaque) session id and the contact's hash only.
+CREATE TABLE erased_sessions (
+  project_id    text NOT NULL,
+  session_id    text NOT NULL,
+  contact_hash  text NOT NULL,
+  erased_at     timestamptz NOT NULL,
+  PRIMARY KEY (project_id, session_id, contact_hash)
+);
+CREATE INDEX erased_sessions_contact_idx ON erased_sessions (project_id, contact_hash);
 
 -- One row per task.completed event (OData CompletedTasks).
 CREATE TABLE completed_tasks (
@@ -96,6 +114,8 @@ CREATE TABLE contact_tasks (
   last_completed_at   timestamptz NOT NULL,
   completion_count    integer NOT NULL,
   last_session_id     text,
+  -- Tie-break for last_session_id when two completions share a timestamp.
+  last_event_id       text,
   PRIMARY KEY (project_id, contact_id, task)
 );
 
@@ -168,6 +188,8 @@ CREATE TABLE analytics (
   rating                integer,
   rating_comment        text,
   snapshot_name         text,
+  -- The input event the row comes from; the newest event for an input wins.
+  event_id              text,
   UNIQUE (project_id, input_id)
 );
 CREATE INDEX analytics_time_idx ON analytics (project_id, occurred_at, id);
@@ -254,6 +276,7 @@ CREATE TABLE executed_steps (
 CREATE INDEX executed_steps_time_idx ON executed_steps (project_id, occurred_at, id);
 CREATE INDEX executed_steps_session_idx ON executed_steps (project_id, session_id);
 CREATE INDEX executed_steps_entity_idx ON executed_steps (project_id, entity_reference_id);
+CREATE INDEX executed_steps_user_idx ON executed_steps (project_id, user_id);
 
 -- One row per escalation (OData LiveAgentEscalations), folded from its handover events.
 CREATE TABLE live_agent_escalations (
@@ -285,3 +308,5 @@ CREATE TABLE live_agent_escalations (
 );
 CREATE INDEX live_agent_escalations_time_idx ON live_agent_escalations (project_id, occurred_at, id);
 CREATE INDEX live_agent_escalations_session_idx ON live_agent_escalations (project_id, session_id);
+CREATE INDEX live_agent_escalations_user_idx ON live_agent_escalations (project_id, user_id);
+CREATE INDEX live_agent_escalations_updated_idx ON live_agent_escalations (project_id, updated_at);
