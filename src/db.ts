@@ -92,9 +92,12 @@ function createPostgres(o: DatabaseOptions & { databaseUrl: string }): Database 
   pool.on('error', () => undefined);
 
   const run = async <R>(client: pg.Pool | pg.PoolClient, text: string | CompiledQuery, values?: readonly unknown[]) => {
-    const q = typeof text === 'string' ? { text, values: values ?? [] } : text;
+    const q: CompiledQuery = typeof text === 'string' ? { text, values: values ?? [] } : text;
     try {
-      const r = await client.query(q.text, q.values as unknown[]);
+      const r =
+        q.name === undefined
+          ? await client.query(q.text, q.values as unknown[])
+          : await client.query({ name: q.name, text: q.text, values: q.values as unknown[] });
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
     } catch (err) {
       throw toAppError(err);

@@ -1,5 +1,6 @@
 // IngestEvent[] → IngestResult: one transaction per batch — lock, read settings and tombstones, store, erase, recompute.
 import type { Database, Queryable } from '../db';
+import { prepared } from '../sql/fragment';
 import { endUserOf, isSessionEvent, type IngestEvent } from './events';
 import {
   applyErasures,
@@ -111,7 +112,7 @@ interface State {
 
 async function lockAndReadState(tx: Queryable, timed: readonly TimedEvent[], extra: ExtraLocks): Promise<State> {
   const events = timed.map((t) => t.event);
-  await tx.query(LOCK_SQL, [JSON.stringify(lockKeysOf(events, extra.sessions, extra.contacts))]);
+  await tx.query(prepared({ text: LOCK_SQL, values: [JSON.stringify(lockKeysOf(events, extra.sessions, extra.contacts))] }));
   const projects = [...new Set(events.map((e) => e.projectId))];
   const contactHashes = new Map<string, { p: string; h: string }>();
   const sessionIds = new Map<string, { p: string; s: string }>();
@@ -121,8 +122,10 @@ async function lockAndReadState(tx: Queryable, timed: readonly TimedEvent[], ext
     if (isSessionEvent(e)) sessionIds.set(sessionKey(e.projectId, e.sessionId), { p: e.projectId, s: e.sessionId });
   }
   const r = await tx.query<{ settings: Record<string, unknown>[]; contacts: [string, string, string][]; sessions: [string, string, string, string][] }>(
-    STATE_SQL,
-    [JSON.stringify(projects), JSON.stringify([...contactHashes.values()]), JSON.stringify([...sessionIds.values()])],
+    prepared({
+      text: STATE_SQL,
+      values: [JSON.stringify(projects), JSON.stringify([...contactHashes.values()]), JSON.stringify([...sessionIds.values()])],
+    }),
   );
   const row = r.rows[0] ?? { settings: [], contacts: [], sessions: [] };
   const settings = new Map(row.settings.map((s) => settingsFromRow(s)).map((s) => [s.projectId, s]));
@@ -201,7 +204,7 @@ async function ingestInTransaction(
   const fromErasures =
     newErasures.length > 0 || sessionErasures.length > 0 ? await applyErasures(tx, newErasures, sessionErasures) : undefined;
   const recompute = recomputeQuery(mergeKeys(affectedKeys(fresh), fromErasures));
-  if (recompute !== undefined) await tx.query(recompute);
+  if (recompute !== undefined) await tx.query(prepared(recompute));
   return { accepted, duplicates: planned.length - accepted - dropped, dropped };
 }
 
@@ -224,7 +227,7 @@ async function storeEvents(tx: Queryable, planned: readonly PlannedEvent[]): Pro
     else if (event.type === 'message') input.conversations.push(toConversationRow(event, at));
     else if (event.type === 'step.executed') input.executedSteps.push(toExecutedStepRow(event, at));
   }
-  const r = await tx.query<{ event_id: string }>(storeQuery(input));
+  const r = await tx.query<{ event_id: string }>(prepared(storeQuery(input)));
   return new Set(r.rows.map((row) => row.event_id));
 }
 

@@ -1,8 +1,11 @@
 // SQL pieces → CompiledQuery { text, values }: values always become $n parameters; identifiers come only from the model.
+import { createHash } from 'node:crypto';
 
 export interface CompiledQuery {
   readonly text: string;
   readonly values: readonly unknown[];
+  /** Set for statements run again and again with the same text: PostgreSQL then parses and plans them once per connection. */
+  readonly name?: string;
 }
 
 type Part = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'value'; readonly value: unknown };
@@ -70,6 +73,11 @@ export const empty: Sql = { parts: [] };
 /** Escapes LIKE wildcards so that a user's '%' or '_' match themselves (used with ESCAPE '\'). */
 export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The same query as a named prepared statement; its name derives from the text, so equal texts share one. */
+export function prepared(query: CompiledQuery): CompiledQuery {
+  return Object.freeze({ ...query, name: `p_${createHash('sha1').update(query.text).digest('hex').slice(0, 20)}` });
 }
 
 /** Numbers the parameters in order of appearance. */
