@@ -20,7 +20,7 @@ import type { CompileContext } from '../sql/compile-expr';
 import { compileEntityCount, compileEntityPage, compileExists } from '../sql/compile-select';
 import { streamCollection } from '../serialize/collection';
 import { collectionContext, propertyContext, serviceDocumentContext } from '../serialize/context-url';
-import { entityJson, type SerializeContext } from '../serialize/entity';
+import { createEntityWriter, entityJson, type SerializeContext } from '../serialize/entity';
 import { buildNextLink, decodeSkipToken } from '../serialize/next-link';
 import { formatRawValue, formatValue } from '../serialize/values';
 import { findReadKey, keyFromHeaders } from './auth';
@@ -143,17 +143,17 @@ async function collection(o: ODataRequest, resource: Extract<Resource, { kind: '
     ? String((await o.ctx.readDb.query<{ count: string }>(compileEntityCount(plan, o.compile))).rows[0]?.count ?? '0')
     : undefined;
   const s: SerializeContext = { format, serviceUrl: o.serviceUrl, namespace: o.model.namespace };
-  const shape = { set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand };
+  const writeEntity = createEntityWriter({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, s);
   const resourceUrl = `${o.serviceUrl}${o.rawPath}`;
   await streamCollection(
     o.res,
-    o.ctx.readDb.stream(compileEntityPage(plan, o.compile)),
+    o.ctx.readDb.stream(compileEntityPage(plan, o.compile), plan.limit),
     {
       context: format.metadata === 'none' ? undefined : collectionContext(o.serviceUrl, resource.ref.set.name, query),
       count: countText === undefined ? undefined : format.ieee754Compatible ? JSON.stringify(countText) : countText,
       pageSize: plan.pageSize,
       mayContinue: plan.remaining === undefined || plan.remaining > plan.pageSize,
-      rowJson: (row: Row) => entityJson(shape, row, s),
+      rowJson: (row: Row) => writeEntity(row),
       nextLink: (last: Row) =>
         buildNextLink(resourceUrl, o.rawQuery, plan.pageSize, plan.remaining, {
           kind: 'keyset',

@@ -300,6 +300,9 @@ function bindSegments(scope: Scope, from: TableRef, segments: readonly PathSegme
     const predicate = requireBoolean(bindExpr(next.predicate, { ...scope, variables }), `${next.operator}() predicate`, next.pos);
     return { kind: 'lambda', op: next.operator, join, predicate, type: 'Edm.Boolean' };
   }
+  if (next.kind === 'member') {
+    throw odataTypeMismatch(`'${first.name}' is a collection: use any(), all() or $count to reach '${next.name}' (position ${next.pos})`);
+  }
   throw odataNotImplemented(`'${describe(next)}' after a collection is not supported (position ${next.pos})`);
 }
 

@@ -13,6 +13,9 @@ export interface CollectionStream {
   readonly nextLink: (lastRow: Row, rowsOnPage: number) => string;
 }
 
+// Rows are gathered into chunks of about this size: one socket write per row would dominate a large page.
+const CHUNK_BYTES = 64 * 1024;
+
 function write(res: Response, chunk: string): Promise<void> | undefined {
   if (res.write(chunk)) return undefined;
   return new Promise((resolve) => {
@@ -35,28 +38,39 @@ export async function streamCollection(res: Response, rows: AsyncGenerator<Row>,
   let last: Row | undefined;
   let more = false;
   let started = false;
-  const start = async () => {
-    head();
-    started = true;
-    const prefix = [
+  let buffer = '';
+  const prefix = () =>
+    `{${[
       ...(c.context !== undefined ? [`"@odata.context":${JSON.stringify(c.context)}`] : []),
       ...(c.count !== undefined ? [`"@odata.count":${c.count}`] : []),
-    ];
-    await write(res, `{${prefix.map((p) => `${p},`).join('')}"value":[`);
-  };
+    ]
+      .map((p) => `${p},`)
+      .join('')}"value":[`;
   for await (const row of rows) {
     if (res.destroyed) return;
+    // The statement asks for one row beyond the page; reading it to the end lets the connection be reused.
     if (written === c.pageSize) {
       more = true;
-      break;
+      continue;
     }
-    if (!started) await start();
-    const pending = write(res, `${written > 0 ? ',' : ''}${c.rowJson(row)}`);
-    if (pending !== undefined) await pending;
+    if (!started) {
+      head();
+      started = true;
+      buffer = prefix();
+    }
+    buffer += `${written > 0 ? ',' : ''}${c.rowJson(row)}`;
     written += 1;
     last = row;
+    if (buffer.length >= CHUNK_BYTES) {
+      const pending = write(res, buffer);
+      buffer = '';
+      if (pending !== undefined) await pending;
+    }
   }
-  if (!started) await start();
+  if (!started) {
+    head();
+    buffer = prefix();
+  }
   const next = more && c.mayContinue && last !== undefined ? `,"@odata.nextLink":${JSON.stringify(c.nextLink(last, written))}` : '';
-  res.end(`]${next}}`);
+  res.end(`${buffer}]${next}}`);
 }

@@ -1,7 +1,7 @@
 // result row × plan shape → JSON text of one entity (selected properties, expansions, control information).
 import type { BoundExpand, OutputColumn } from '../odata/bound';
 import type { ResponseFormat } from '../http/odata-format';
-import type { EntitySetDef } from '../model/edm';
+import type { EdmPrimitive, EntitySetDef } from '../model/edm';
 import { formatValue } from './values';
 
 export interface EntityShape {
@@ -90,29 +90,76 @@ export function expansionJson(x: BoundExpand, value: unknown, count: unknown, ct
   return `${countPart}${name}:[${rows.map((r) => expandedEntity(x, r, ctx)).join(',')}]`;
 }
 
+interface PropertyWriter {
+  readonly key: string;
+  readonly prefix: string;
+  readonly annotation: string;
+  readonly type: EdmPrimitive;
+  /** For a Double without an annotation: the one NaN and ±INF need (JSON format §7.1), else ''. */
+  readonly specialAnnotation: string;
+}
+
+/** Per response shape, once: each property's `"name":` text and whether it carries @odata.type. */
+function propertyWriters(columns: readonly OutputColumn[], ctx: SerializeContext, key: (i: number) => string): PropertyWriter[] {
+  return columns.map((column, i) => {
+    const type = column.type === 'null' ? 'Edm.String' : column.type;
+    const annotated =
+      ctx.format.metadata !== 'none' &&
+      column.type !== 'null' &&
+      ((column.dynamic === true && !['Edm.Double', 'Edm.String', 'Edm.Boolean'].includes(type)) ||
+        (ctx.format.metadata === 'full' && !['Edm.String', 'Edm.Boolean', 'Edm.Double'].includes(type)));
+    const annotationText = `${JSON.stringify(`${column.name}@odata.type`)}:${JSON.stringify(typeAnnotation(type))},`;
+    return {
+      key: key(i),
+      prefix: `${JSON.stringify(column.name)}:`,
+      annotation: annotated ? annotationText : '',
+      type,
+      specialAnnotation: type === 'Edm.Double' && ctx.format.metadata !== 'none' && !annotated ? annotationText : '',
+    };
+  });
+}
+
 /**
- * entityJson(row { c0: 'a1', c1: '2024-01-15 12:00:00+00' }, shape (id, timestamp))
- * → {"id":"a1","timestamp":"2024-01-15T12:00:00Z"}
+ * createEntityWriter(shape (id, timestamp), ctx) → row { c0: 'a1', c1: '2024-01-15 12:00:00+00' }
+ * → {"id":"a1","timestamp":"2024-01-15T12:00:00Z"}; names and annotations are prepared once per response.
  */
+export function createEntityWriter(shape: EntityShape, ctx: SerializeContext): (row: Readonly<Record<string, unknown>>, control?: { readonly context?: string }) => string {
+  const writers = propertyWriters(shape.select, ctx, (i) => `c${i}`);
+  const typeName = JSON.stringify(`#${ctx.namespace}.${shape.set.typeName}`);
+  return (row, control = {}) => {
+    let out = '{';
+    let first = true;
+    const add = (text: string) => {
+      out += first ? text : `,${text}`;
+      first = false;
+    };
+    if (control.context !== undefined) add(`"@odata.context":${JSON.stringify(control.context)}`);
+    if (ctx.format.metadata === 'full') {
+      const id = JSON.stringify(`${ctx.serviceUrl}/${shape.set.name}${keyPredicate(shape.keys, shape.keys.map((_, i) => row[`k${i}`]))}`);
+      add(`"@odata.type":${typeName}`);
+      add(`"@odata.id":${id}`);
+      add(`"@odata.readLink":${id}`);
+    }
+    for (const w of writers) {
+      const json = formatValue(row[w.key], w.type, ctx.format);
+      const special = w.specialAnnotation !== '' && (json === '"NaN"' || json === '"INF"' || json === '"-INF"');
+      add(`${special ? w.specialAnnotation : w.annotation}${w.prefix}${json}`);
+    }
+    shape.expand.forEach((x, i) => {
+      add(expansionJson(x, row[`e${i}`], x.count ? row[`n${i}`] : undefined, ctx));
+    });
+    return `${out}}`;
+  };
+}
+
+/** One entity, written once (single-entity responses); collections use createEntityWriter per response. */
 export function entityJson(
   shape: EntityShape,
   row: Readonly<Record<string, unknown>>,
   ctx: SerializeContext,
   control: { readonly context?: string } = {},
 ): string {
-  const parts: string[] = [];
-  if (control.context !== undefined) parts.push(`"@odata.context":${JSON.stringify(control.context)}`);
-  if (ctx.format.metadata === 'full') {
-    const id = `${ctx.serviceUrl}/${shape.set.name}${keyPredicate(shape.keys, shape.keys.map((_, i) => row[`k${i}`]))}`;
-    parts.push(`"@odata.type":${JSON.stringify(`#${ctx.namespace}.${shape.set.typeName}`)}`);
-    parts.push(`"@odata.id":${JSON.stringify(id)}`);
-    parts.push(`"@odata.readLink":${JSON.stringify(id)}`);
-  }
-  parts.push(...propertiesJson(shape.select, shape.select.map((_, i) => row[`c${i}`]), ctx));
-  shape.expand.forEach((x, i) => {
-    parts.push(expansionJson(x, row[`e${i}`], x.count ? row[`n${i}`] : undefined, ctx));
-  });
-  return `{${parts.join(',')}}`;
+  return createEntityWriter(shape, ctx)(row, control);
 }
 
 /**
