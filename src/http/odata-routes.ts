@@ -17,7 +17,7 @@ import { resolveResource, type ParentEntity, type Resource } from '../odata/reso
 import { validateEntityQuery } from '../odata/validate';
 import { readApply } from './odata-apply';
 import type { CompileContext } from '../sql/compile-expr';
-import { compileEntityCount, compileEntityPage, compileExists } from '../sql/compile-select';
+import { canWriteJsonInDatabase, compileEntityCount, compileEntityPage, compileExists } from '../sql/compile-select';
 import { streamCollection } from '../serialize/collection';
 import { collectionContext, propertyContext, serviceDocumentContext } from '../serialize/context-url';
 import { createEntityWriter, entityJson, type SerializeContext } from '../serialize/entity';
@@ -143,11 +143,15 @@ async function collection(o: ODataRequest, resource: Extract<Resource, { kind: '
     ? String((await o.ctx.readDb.query<{ count: string }>(compileEntityCount(plan, o.compile))).rows[0]?.count ?? '0')
     : undefined;
   const s: SerializeContext = { format, serviceUrl: o.serviceUrl, namespace: o.model.namespace };
-  const writeEntity = createEntityWriter({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, s);
+  // Large feeds are mostly plain rows: PostgreSQL writes their JSON, and the server only frames it.
+  const jsonInDatabase = canWriteJsonInDatabase(plan, format);
+  const writeEntity = jsonInDatabase
+    ? (row: Row) => row.j as string
+    : createEntityWriter({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, s);
   const resourceUrl = `${o.serviceUrl}${o.rawPath}`;
   await streamCollection(
     o.res,
-    o.ctx.readDb.stream(compileEntityPage(plan, o.compile), plan.limit),
+    o.ctx.readDb.stream(compileEntityPage(plan, o.compile, { jsonInDatabase }), plan.limit),
     {
       context: format.metadata === 'none' ? undefined : collectionContext(o.serviceUrl, resource.ref.set.name, query),
       count: countText === undefined ? undefined : format.ieee754Compatible ? JSON.stringify(countText) : countText,

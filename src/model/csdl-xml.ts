@@ -79,7 +79,7 @@ function applySupportedBase(): Record<string, AnnotationValue> {
   return {
     // An omitted list would mean "every transformation", so it is always spelled out.
     Transformations: strings(APPLY_TRANSFORMATIONS),
-    Rollup: enumMember('Aggregation.RollupType', 'None'),
+    Rollup: enumMember('Aggregation.RollupType', 'MultipleHierarchies'),
   };
 }
 

@@ -219,7 +219,8 @@ export function compileExpr(e: BoundExpr, ctx: CompileContext): Sql {
     case 'arithmetic': {
       const left = compileExpr(e.left, ctx);
       const right = compileExpr(e.right, ctx);
-      if (e.op === 'divby') return sql`(${left}::numeric / ${right}::numeric)`;
+      // trim_scale: 1 divby 2 is 0.5, not 0.50000000000000000000.
+      if (e.op === 'divby') return sql`trim_scale(${left}::numeric / ${right}::numeric)`;
       if (e.op === 'mod' && (e.left.type === 'Edm.Double' || e.right.type === 'Edm.Double')) {
         return sql`(${left}::numeric % ${right}::numeric)::double precision`;
       }

@@ -2,7 +2,7 @@
 import type { BoundExpand, BoundExpr, BoundOrder, OutputColumn, TableRef } from '../odata/bound';
 import type { EntityPlan } from '../odata/plan';
 import { compileExpr, joinCondition, projectRestriction, SQL_TYPE, tableSql, type CompileContext } from './compile-expr';
-import { join, param, raw, render, sql, type CompiledQuery, type Sql } from './fragment';
+import { join, param, quoteIdent, raw, render, sql, type CompiledQuery, type Sql } from './fragment';
 
 /** Result column names: c<i> selected, k<i> keys, o<i> order values, e<i>/n<i> expansions and their counts. */
 export const resultColumn = {
@@ -110,9 +110,33 @@ function selectList(columns: readonly OutputColumn[], name: (i: number) => strin
  * → SELECT t0."id" AS c0, … FROM "analytics" AS t0 WHERE t0."project_id" = ANY($1::text[]) AND (t0."intent" = $2::text)
  *   ORDER BY t0."id" ASC LIMIT $3::bigint
  */
-export function compileEntityPage(plan: EntityPlan, ctx: CompileContext): CompiledQuery {
+/**
+ * Whether PostgreSQL can write the whole entity as JSON: only model properties (their names come from the model),
+ * no expansions, and no per-property control information.
+ */
+export function canWriteJsonInDatabase(plan: EntityPlan, format: { metadata: string; ieee754Compatible: boolean }): boolean {
+  return plan.expand.length === 0 && format.metadata !== 'full' && !format.ieee754Compatible && plan.select.every((c) => c.dynamic !== true && c.type !== 'null');
+}
+
+/** One property as PostgreSQL's JSON should carry it: the same text serialize/values writes (UTC 'T…Z', INF, NaN). */
+function jsonValue(c: OutputColumn, ctx: CompileContext): Sql {
+  const value = compileExpr(c.expr, ctx);
+  if (c.type === 'Edm.DateTimeOffset') return sql`replace(replace((${value})::text, ' ', 'T'), '+00', 'Z')`;
+  if (c.type === 'Edm.Double') {
+    return sql`(CASE WHEN ${value} = 'Infinity'::float8 THEN '"INF"'::json WHEN ${value} = '-Infinity'::float8 THEN '"-INF"'::json ELSE to_json(${value}) END)`;
+  }
+  return value;
+}
+
+/** The entity as one JSON text column `j`, keys named after the model's properties (quoted; never request text). */
+function entityJsonColumn(select: readonly OutputColumn[], ctx: CompileContext): Sql {
+  const fields = select.map((c) => sql`${jsonValue(c, ctx)} AS ${raw(quoteIdent(c.name))}`);
+  return sql`(SELECT row_to_json(r) FROM (SELECT ${join(fields)}) AS r)::text AS j`;
+}
+
+export function compileEntityPage(plan: EntityPlan, ctx: CompileContext, options: { jsonInDatabase?: boolean } = {}): CompiledQuery {
   const columns = [
-    ...selectList(plan.select, resultColumn.select, ctx),
+    ...(options.jsonInDatabase === true ? [entityJsonColumn(plan.select, ctx)] : selectList(plan.select, resultColumn.select, ctx)),
     ...selectList(plan.keys, resultColumn.key, ctx),
     ...plan.orderby.map((o, i) => sql`${compileExpr(o.expr, ctx)} AS ${raw(resultColumn.order(i))}`),
     ...plan.expand.flatMap((x, i) => {

@@ -68,7 +68,7 @@ describe('buildCsdlJson', () => {
       '@Capabilities.AsynchronousRequestsSupported': false,
       '@Capabilities.BatchSupported': false,
       '@Capabilities.FilterFunctions': [...FILTER_FUNCTIONS],
-      '@Aggregation.ApplySupportedDefaults': { Transformations: [...APPLY_TRANSFORMATIONS], Rollup: 'None' },
+      '@Aggregation.ApplySupportedDefaults': { Transformations: [...APPLY_TRANSFORMATIONS], Rollup: 'MultipleHierarchies' },
     });
   });
 
@@ -94,7 +94,7 @@ describe('buildCsdlJson', () => {
     });
     const apply = set['@Aggregation.ApplySupported'] as Obj;
     expect(apply.Transformations).toEqual([...APPLY_TRANSFORMATIONS]);
-    expect(apply.Rollup).toBe('None');
+    expect(apply.Rollup).toBe('MultipleHierarchies');
     expect((apply.GroupableProperties as Obj[])[0]).toEqual({ $PropertyPath: 'projectId' });
     expect(apply.AggregatableProperties as Obj[]).toContainEqual({ Property: { $PropertyPath: 'count' }, SupportedAggregationMethods: [...AGGREGATION_METHODS] });
     expect(apply.AggregatableProperties as Obj[]).toContainEqual({ Property: { $PropertyPath: 'task' }, SupportedAggregationMethods: ['countdistinct'] });

@@ -151,7 +151,7 @@ describe('buildCsdlXml', () => {
         ...APPLY_TRANSFORMATIONS.map((t) => `                <String>${t}</String>`),
         '              </Collection>',
         '            </PropertyValue>',
-        '            <PropertyValue Property="Rollup" EnumMember="Aggregation.RollupType/None"/>',
+        '            <PropertyValue Property="Rollup" EnumMember="Aggregation.RollupType/MultipleHierarchies"/>',
         '          </Record>',
         '        </Annotation>',
       ),
@@ -179,7 +179,7 @@ describe('buildCsdlXml', () => {
       '<PropertyValue Property="Insertable" Bool="false"/>',
       '<PropertyValue Property="Updatable" Bool="false"/>',
       '<PropertyValue Property="Deletable" Bool="false"/>',
-      '<PropertyValue Property="Rollup" EnumMember="Aggregation.RollupType/None"/>',
+      '<PropertyValue Property="Rollup" EnumMember="Aggregation.RollupType/MultipleHierarchies"/>',
     ]) {
       expect(es).toContain(a);
     }

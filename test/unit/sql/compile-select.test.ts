@@ -134,7 +134,7 @@ const CASES: readonly (readonly [name: string, path: string, query: string, opti
     'Analytics',
     `$filter=executionTime divby 2 gt 1 and executionTime mod 2 eq 0 and year(timestamp) eq 2024&$select=id`,
     {},
-    `SELECT t0."id" AS c0, t0."id" AS k0, t0."id" AS o0 FROM "analytics" AS t0 WHERE ((((t0."execution_time"::numeric / $1::integer::numeric) > $2::integer) AND ((t0."execution_time" % $3::integer) = $4::integer)) AND (extract(year from (t0."occurred_at" AT TIME ZONE 'UTC'))::integer = $5::integer)) ORDER BY t0."id" ASC LIMIT $6::bigint`,
+    `SELECT t0."id" AS c0, t0."id" AS k0, t0."id" AS o0 FROM "analytics" AS t0 WHERE (((trim_scale(t0."execution_time"::numeric / $1::integer::numeric) > $2::integer) AND ((t0."execution_time" % $3::integer) = $4::integer)) AND (extract(year from (t0."occurred_at" AT TIME ZONE 'UTC'))::integer = $5::integer)) ORDER BY t0."id" ASC LIMIT $6::bigint`,
     [2, 1, 2, 0, 2024, 3],
   ],
   [
