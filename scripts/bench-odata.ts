@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
+import express from 'express';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { openDatabase } from '../src/db';
@@ -164,7 +165,21 @@ function ms(start: bigint): number {
 interface PageResult {
   readonly http: number[];
   readonly sql: number[];
+  /** The same statement served by a bare express route (pool.query + res.json): the HTTP floor. */
+  readonly bare: number[];
   readonly rows: number;
+}
+
+/** A bare express app answering the hand-written statement as JSON: what any HTTP API over the same SQL costs. */
+function startBareExpress(pool: pg.Pool, sql: string, params: readonly unknown[]): Promise<http.Server> {
+  const app = express();
+  app.get('/bare', async (_req, res) => {
+    const r = await pool.query(sql, params as unknown[]);
+    res.json({ value: r.rows });
+  });
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
 }
 
 /** (a) One filtered, ordered page of 100 rows, over HTTP and as the same statement on a pg Pool. */
@@ -179,11 +194,18 @@ async function benchPage(port: number, pool: pg.Pool, since: string): Promise<Pa
     return (JSON.parse(res.body.toString('utf8')) as { value: unknown[] }).value.length;
   };
   const viaSql = async (): Promise<number> => (await pool.query(sql, params)).rowCount ?? 0;
+  const bareServer = await startBareExpress(pool, sql, params);
+  const barePort = (bareServer.address() as { port: number }).port;
+  const viaBare = async (): Promise<number> => {
+    const res = await get(barePort, '/bare');
+    return (JSON.parse(res.body.toString('utf8')) as { value: unknown[] }).value.length;
+  };
   for (let i = 0; i < WARMUP; i++) {
     await viaHttp();
     await viaSql();
+    await viaBare();
   }
-  const times: PageResult = { http: [], sql: [], rows: await viaHttp() };
+  const times: PageResult = { http: [], sql: [], bare: [], rows: await viaHttp() };
   const sqlRows = await viaSql();
   if (sqlRows !== times.rows) throw new Error(`the page has ${times.rows} rows over HTTP but ${sqlRows} in SQL`);
   for (let i = 0; i < PAGE_RUNS; i++) {
@@ -193,9 +215,14 @@ async function benchPage(port: number, pool: pg.Pool, since: string): Promise<Pa
     t = process.hrtime.bigint();
     await viaSql();
     times.sql.push(ms(t));
+    t = process.hrtime.bigint();
+    await viaBare();
+    times.bare.push(ms(t));
   }
+  await new Promise((resolve) => bareServer.close(resolve));
   times.http.sort((a, b) => a - b);
   times.sql.sort((a, b) => a - b);
+  times.bare.sort((a, b) => a - b);
   return times;
 }
 
@@ -325,6 +352,7 @@ async function main(): Promise<void> {
       '                          median ms    p95 ms',
       `    OData over HTTP        ${fmt(httpMedian, 2).padStart(9)}  ${fmt(httpP95, 2).padStart(8)}`,
       `    hand-written SQL (pg)  ${fmt(sqlMedian, 2).padStart(9)}  ${fmt(sqlP95, 2).padStart(8)}`,
+      `    same SQL, bare express ${fmt(quantile(page.bare, 0.5), 2).padStart(9)}  ${fmt(quantile(page.bare, 0.95), 2).padStart(8)}   OData / bare express: ${fmt(httpMedian / quantile(page.bare, 0.5), 2)}×`,
       `    ratio                  ${fmt(pageRatio, 2).padStart(8)}×  ${fmt(httpP95 / sqlP95, 2).padStart(7)}×   target ≤ ${TARGET_PAGE_RATIO}× (median): ${verdict(pageRatio <= TARGET_PAGE_RATIO)}`,
       '',
       `(b) full feed: /odata/Analytics?$orderby=timestamp, Prefer: odata.maxpagesize=${FEED_PAGE}, following @odata.nextLink`,

@@ -24,7 +24,7 @@ export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Yields rows as the database produces them (a cursor on PostgreSQL). */
+  /** Yields rows as the database produces them (a cursor on PostgreSQL); `batchSize` is the expected row count or cursor batch. */
   stream(query: CompiledQuery, batchSize?: number): AsyncGenerator<Row>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -43,6 +43,9 @@ export interface DatabaseOptions {
 const TEXT_TYPES = [20, 1700, 1082, 1083, 1114, 1184, 1186, 1266];
 
 const retryAfter = { headers: { 'Retry-After': '5' } };
+
+/** Results expected to stay below this many rows are fetched whole instead of through a cursor. */
+const SMALL_RESULT_ROWS = 500;
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300']);
 
@@ -140,6 +143,12 @@ function createPostgres(o: DatabaseOptions & { databaseUrl: string }): Database 
       }
     },
     async *stream(query, batchSize = 500) {
+      // A small result costs one round trip as a plain query; a cursor pays off when rows could pile up in memory.
+      if (batchSize <= SMALL_RESULT_ROWS) {
+        const r = await run<Row>(pool, query);
+        for (const row of r.rows) yield row;
+        return;
+      }
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
