@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../app';
 import type { ReadKey } from '../config';
 import type { Row } from '../db';
-import { methodNotAllowed, odataEntityNotFound, odataNotImplemented, unauthorized } from '../errors';
+import { AppError, methodNotAllowed, odataEntityNotFound, odataNotImplemented, unauthorized } from '../errors';
 import type { EntityModel } from '../model/edm';
 import { buildCsdlJson } from '../model/csdl-json';
 import { buildCsdlXml } from '../model/csdl-xml';
@@ -241,6 +241,21 @@ function odataInvalid$apply(): Error {
   return odataNotImplemented('$apply applies to collections, not to a single entity or property');
 }
 
+/** Form-encoding tools write spaces as '+', which OData reads as a plus sign: say so when that is the likely cause. */
+function parseWithHints(rawQuery: string): ParsedQuery {
+  try {
+    return parseQueryString(rawQuery);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'ODATA_PARSE_SYNTAX' && /[^&=]\+[A-Za-z(']/.test(rawQuery)) {
+      throw new AppError(err.code, err.status, `${err.message} (a '+' in the URL is a plus sign in OData; encode spaces as %20)`, {
+        target: err.target,
+        details: err.details,
+      });
+    }
+    throw err;
+  }
+}
+
 /**
  * createODataRouter(ctx, { model, mountPath: '/odata' }): GET only; every request needs a read key, and every
  * statement is restricted to the key's projects.
@@ -259,7 +274,7 @@ export function createODataRouter(ctx: AppContext, options: ODataServiceOptions)
     const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
     const rawPath = (q < 0 ? req.url : req.url.slice(0, q)) || '/';
     const key = authenticate(req, rawQuery, ctx);
-    const query = parseQueryString(rawQuery);
+    const query = parseWithHints(rawQuery);
     await handle({
       req,
       res,
