@@ -39,6 +39,8 @@ export function createApp(ctx: AppContext): express.Express {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
     res.locals.requestId = requestId;
+    // While stopping, answered connections close instead of idling in keep-alive until the shutdown timeout.
+    if (ctx.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {

@@ -172,6 +172,7 @@ function createPostgres(o: DatabaseOptions & { databaseUrl: string }): Database 
       await run(pool, 'SELECT 1');
     },
     async close() {
+      if (pool.ended) return;
       await pool.end();
     },
   };

@@ -1,6 +1,5 @@
-// process entry: loadConfig → openDatabase → runMigrations → createApp → listen; SIGTERM drains requests, then closes the pool.
-import http from 'node:http';
-import { createApp, type AppContext } from './app';
+// process entry: loadConfig → openDatabase → runMigrations → startServer; SIGTERM drains requests, then closes the pool.
+import type { AppContext } from './app';
 import { ConfigError, DEVELOPMENT_READ_KEY, DEVELOPMENT_WRITE_KEY, loadConfig, type Config } from './config';
 import { openDatabase, type Database } from './db';
 import { createLogger } from './logger';
@@ -8,6 +7,7 @@ import { runMigrations } from './migrate';
 import { taskfeedModel } from './model/entity-model';
 import { loadModelDir, mergeModel, verifyModelColumns } from './model/model-dir';
 import { purgeExpired } from './retention';
+import { startServer } from './server';
 
 function readConfig(): Config {
   try {
@@ -47,17 +47,11 @@ async function main(): Promise<void> {
     logger.info({ modelDir: config.modelDir, entitySets: model.entitySets.length - taskfeedModel.entitySets.length }, 'model files loaded');
   }
   const ctx: AppContext = { config, db, readDb, logger, lifecycle: { shuttingDown: false }, model };
-  const app = createApp(ctx);
-  // Long OData URLs (Power BI filters) need a larger request-line limit than Node's 16 KiB default.
-  const server = http.createServer({ maxHeaderSize: config.maxUrlLength + 16 * 1024 }, app);
-  server.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    logger.info(
-      { url: `http://${config.host}:${port}/`, database: db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
-      'taskfeed listening',
-    );
-  });
+  const running = await startServer(ctx);
+  logger.info(
+    { url: `http://${config.host}:${running.port}/`, database: db.kind === 'pglite' ? `embedded (${config.dataDir})` : 'postgresql' },
+    'taskfeed listening',
+  );
 
   let purgeTimer: NodeJS.Timeout | undefined;
   if (config.purgeIntervalMinutes !== undefined) {
@@ -70,24 +64,8 @@ async function main(): Promise<void> {
   }
 
   const shutdown = (signal: string) => {
-    if (ctx.lifecycle.shuttingDown) return;
-    ctx.lifecycle.shuttingDown = true;
-    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
     if (purgeTimer !== undefined) clearInterval(purgeTimer);
-    const force = setTimeout(() => {
-      logger.warn('shutdown timeout reached; closing remaining connections');
-      server.closeAllConnections();
-    }, config.shutdownTimeoutMs);
-    force.unref();
-    server.close(() => {
-      void (async () => {
-        await db.close();
-        if (readDb !== db) await readDb.close();
-        logger.info('stopped');
-        process.exit(0);
-      })();
-    });
-    server.closeIdleConnections();
+    void running.stop(signal).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
