@@ -1,20 +1,10 @@
 // Client errors → OData error JSON {error:{code,message}} with the right status; never a stack trace, SQL text or a 500.
 import request from 'supertest';
-import { loadReadFixture } from '../helpers/fixtures';
-import { createTestApp, READ_KEY, type TestApp } from '../helpers/test-app';
+import { READ_KEY } from '../helpers/test-app';
+import { SERVICE, useReadApp } from '../helpers/read-app';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await createTestApp();
-  await loadReadFixture(t.database.db);
-});
-
-afterAll(() => t.close());
-
-function get(url: string) {
-  return request(t.app).get(url.replace(/ /g, '%20')).set('x-api-key', READ_KEY);
-}
+const fixture = useReadApp();
+const get = fixture.get;
 
 /** The error body carries no stack frame, source location or SQL ("at position N" is the parser's own wording). */
 function expectCleanErrorBody(res: { status: number; text: string; body: unknown; headers: Record<string, unknown> }): void {
@@ -141,7 +131,7 @@ describe('405: the service is read-only', () => {
     ['post', '/v2.3/Analytics'],
     ['delete', '/odata/Analytics'],
   ] as const)('%s %s → 405 with Allow', async (method, url) => {
-    const res = await request(t.app)[method](url).set('x-api-key', READ_KEY).send({ id: 'x' });
+    const res = await request(fixture.t.app)[method](url).set('x-api-key', READ_KEY).send({ id: 'x' });
     expect(res.status).toBe(405);
     expect(res.headers.allow).toMatch(/GET/);
     expect(res.body.error.code).toBe('METHOD_NOT_ALLOWED');
@@ -149,7 +139,7 @@ describe('405: the service is read-only', () => {
   });
 
   it('a write does not change the data', async () => {
-    await request(t.app).delete("/odata/Analytics('a1')").set('x-api-key', READ_KEY);
+    await request(fixture.t.app).delete("/odata/Analytics('a1')").set('x-api-key', READ_KEY);
     expect((await get("/odata/Analytics('a1')")).status).toBe(200);
   });
 });
@@ -180,7 +170,7 @@ describe('501: valid OData this service does not implement', () => {
     ['$levels', 'get', '/odata/Sessions?$expand=analytics($levels=2)'],
     ['a bound function in the path', 'get', '/odata/Analytics/Taskfeed.Top()'],
   ] as const)('%s → 501', async (_name, method, url) => {
-    const res = await request(t.app)[method](url.replace(/ /g, '%20')).set('x-api-key', READ_KEY);
+    const res = await request(fixture.t.app)[method](url.replace(/ /g, '%20')).set('x-api-key', READ_KEY);
     expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 501, code: 'ODATA_NOT_IMPLEMENTED' });
     expectCleanErrorBody(res);
   });
@@ -192,7 +182,7 @@ describe('401', () => {
     ['a wrong key', { 'x-api-key': 'wrong' }],
     ['an empty key', { 'x-api-key': '' }],
   ])('%s → 401 with WWW-Authenticate', async (_name, headers) => {
-    const req = request(t.app).get('/odata/Analytics');
+    const req = request(fixture.t.app).get('/odata/Analytics');
     for (const [name, value] of Object.entries(headers)) req.set(name, value);
     const res = await req;
     expect(res.status).toBe(401);
@@ -205,7 +195,7 @@ describe('401', () => {
 describe('an error once rows are streamed', () => {
   beforeAll(async () => {
     // Enough rows that the failing one comes after the first batches have been sent (PostgreSQL streams through a cursor).
-    await t.database.db.exec(`
+    await fixture.t.database.db.exec(`
       INSERT INTO analytics (id, project_id, input_id, session_id, contact_id, execution_time, occurred_at)
       SELECT 'b' || lpad(i::text, 5, '0'), 'p1', 'b' || i, 's9', 'c9', i, timestamptz '2024-02-01T00:00:00Z' + i * interval '1 second'
       FROM generate_series(1, 30000) AS i;
@@ -213,14 +203,14 @@ describe('an error once rows are streamed', () => {
   });
 
   afterAll(async () => {
-    await t.database.db.exec("DELETE FROM analytics WHERE session_id = 's9'");
+    await fixture.t.database.db.exec("DELETE FROM analytics WHERE session_id = 's9'");
   });
 
   it('is a 4xx before the first row, otherwise a cut (malformed) body, never a complete 200 payload', async () => {
     const url = "/odata/Analytics?$compute=100%20div%20(executionTime%20sub%201200)%20as%20x&$select=id,x";
     let outcome: string;
     try {
-      const res = await request(t.app).get(url).set('x-api-key', READ_KEY).set('Prefer', 'odata.maxpagesize=5000');
+      const res = await request(fixture.t.app).get(url).set('x-api-key', READ_KEY).set('Prefer', 'odata.maxpagesize=5000');
       if (res.status === 200) {
         let complete = true;
         try {

@@ -1,22 +1,11 @@
 // GET /odata/<set>?$expand=… → related entities inline, with nested $filter/$select/$orderby/$top/$skip/$count/$search/$expand.
 import request from 'supertest';
 import { taskfeedModel } from '../../src/model/entity-model';
-import { loadReadFixture } from '../helpers/fixtures';
-import { createTestApp, READ_KEY, type TestApp } from '../helpers/test-app';
+import { READ_KEY } from '../helpers/test-app';
+import { SERVICE, useReadApp } from '../helpers/read-app';
 
-let t: TestApp;
-const SERVICE = 'http://taskfeed.test/odata';
-
-beforeAll(async () => {
-  t = await createTestApp();
-  await loadReadFixture(t.database.db);
-});
-
-afterAll(() => t.close());
-
-function get(url: string) {
-  return request(t.app).get(url.replace(/ /g, '%20')).set('x-api-key', READ_KEY);
-}
+const fixture = useReadApp();
+const get = fixture.get;
 
 describe('$expand of a collection-valued navigation property', () => {
   it('applies nested $select, $orderby, $top and $count', async () => {
@@ -184,7 +173,7 @@ describe('$expand elsewhere', () => {
     const first = await get('/odata/Sessions?$select=id&$expand=analytics($select=id;$top=1)').set('Prefer', 'odata.maxpagesize=1');
     expect(first.body.value).toEqual([{ id: 'p1:s1', analytics: [{ id: 'a1' }] }]);
     const next = (first.body['@odata.nextLink'] as string).replace(/^https?:\/\/[^/]+/, '');
-    const second = await request(t.app).get(next).set('x-api-key', READ_KEY).set('Prefer', 'odata.maxpagesize=1');
+    const second = await request(fixture.t.app).get(next).set('x-api-key', READ_KEY).set('Prefer', 'odata.maxpagesize=1');
     expect(second.body.value).toEqual([{ id: 'p1:s2', analytics: [{ id: 'a4' }] }]);
   });
 });

@@ -1,21 +1,9 @@
 // Resource paths and option names: key access, /Property, /$value, navigation from a key, option spelling, the /v2.3 prefix.
 import request from 'supertest';
-import { loadReadFixture } from '../helpers/fixtures';
-import { createTestApp, READ_KEY, type TestApp } from '../helpers/test-app';
+import { SERVICE, useReadApp } from '../helpers/read-app';
 
-let t: TestApp;
-const SERVICE = 'http://taskfeed.test/odata';
-
-beforeAll(async () => {
-  t = await createTestApp();
-  await loadReadFixture(t.database.db);
-});
-
-afterAll(() => t.close());
-
-function get(url: string) {
-  return request(t.app).get(url.replace(/ /g, '%20')).set('x-api-key', READ_KEY);
-}
+const fixture = useReadApp();
+const get = fixture.get;
 
 describe('key access', () => {
   it.each([
@@ -208,7 +196,7 @@ describe('query option names', () => {
   });
 
   it('ignores the apikey custom option when it carries the key', async () => {
-    const res = await request(t.app).get("/odata/Analytics?apikey=test-read-key&$filter=id%20eq%20'a1'&$select=id");
+    const res = await request(fixture.t.app).get("/odata/Analytics?apikey=test-read-key&$filter=id%20eq%20'a1'&$select=id");
     expect(res.body.value).toEqual([{ id: 'a1' }]);
   });
 

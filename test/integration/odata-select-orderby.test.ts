@@ -1,8 +1,6 @@
 // GET /odata/<set> with $select, $orderby, $top, $skip, $count, /$count, $search and $compute → exact rows, order and shape.
-import request from 'supertest';
 import { taskfeedModel } from '../../src/model/entity-model';
-import { loadReadFixture } from '../helpers/fixtures';
-import { createTestApp, READ_KEY, type TestApp } from '../helpers/test-app';
+import { SERVICE, useReadApp } from '../helpers/read-app';
 
 // Analytics (test/fixtures/odata-seed.sql):
 //   id  intent            score  exec  channel  session  timestamp             inputText
@@ -11,19 +9,8 @@ import { createTestApp, READ_KEY, type TestApp } from '../helpers/test-app';
 //   a3  null              null    45   webchat  s1       2024-01-15T09:02:00Z  'talk to a human'
 //   a4  order.food        0.88   200   voice    s2       2024-01-16T10:00:30Z  'Pizza again'
 //   a5  greeting          0.99    30   webchat  s3       2024-01-17T11:00:05Z  'Hello from another project'
-let t: TestApp;
-const SERVICE = 'http://taskfeed.test/odata';
-
-beforeAll(async () => {
-  t = await createTestApp();
-  await loadReadFixture(t.database.db);
-});
-
-afterAll(() => t.close());
-
-function get(url: string) {
-  return request(t.app).get(url.replace(/ /g, '%20')).set('x-api-key', READ_KEY);
-}
+const fixture = useReadApp();
+const get = fixture.get;
 
 async function idsOf(url: string): Promise<{ status: number; ids: unknown }> {
   const res = await get(url);
