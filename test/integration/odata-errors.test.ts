@@ -1,7 +1,7 @@
 // Client errors → OData error JSON {error:{code,message}} with the right status; never a stack trace, SQL text or a 500.
 import request from 'supertest';
 import { READ_KEY } from '../helpers/test-app';
-import { SERVICE, useReadApp } from '../helpers/read-app';
+import { useReadApp } from '../helpers/read-app';
 
 const fixture = useReadApp();
 const get = fixture.get;
