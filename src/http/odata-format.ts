@@ -118,3 +118,9 @@ export function preferredPageSize(req: Request): number | undefined {
   const n = Number(m[1]);
   return n > 0 && Number.isSafeInteger(n) ? n : undefined;
 }
+
+/** Prefer: omit-values=nulls (also odata.omit-values): the client infers null for properties left out. */
+export function prefersOmittedNulls(req: Request): boolean {
+  const prefer = header(req, 'prefer');
+  return prefer !== undefined && /(?:^|[,;\s])(?:odata\.)?omit-values\s*=\s*"?nulls"?\s*(?:$|[,;])/i.test(prefer);
+}

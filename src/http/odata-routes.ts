@@ -24,7 +24,7 @@ import { createEntityWriter, entityJson, type SerializeContext } from '../serial
 import { buildNextLink, decodeSkipToken } from '../serialize/next-link';
 import { formatRawValue, formatValue } from '../serialize/values';
 import { findReadKey, keyFromHeaders } from './auth';
-import { jsonContentType, negotiateJsonFormat, negotiateMetadataFormat, negotiateVersion, preferredPageSize, type ResponseFormat } from './odata-format';
+import { jsonContentType, negotiateJsonFormat, negotiateMetadataFormat, negotiateVersion, preferredPageSize, prefersOmittedNulls, type ResponseFormat } from './odata-format';
 
 export interface ODataServiceOptions {
   readonly model: EntityModel;
@@ -94,11 +94,24 @@ export function odataHeaders(res: Response, format: ResponseFormat): void {
   res.setHeader('Content-Type', jsonContentType(format));
 }
 
+/** Records an honoured preference; several are listed in one Preference-Applied header. */
+function applyPreference(res: Response, preference: string): void {
+  const current = res.getHeader('Preference-Applied');
+  res.setHeader('Preference-Applied', current === undefined ? preference : `${String(current)}, ${preference}`);
+}
+
 export function pageSizeFor(o: ODataRequest): number {
   const preferred = preferredPageSize(o.req);
   const size = Math.min(preferred ?? o.limits.pageSize, o.limits.maxPageSize);
-  if (preferred !== undefined) o.res.setHeader('Preference-Applied', `odata.maxpagesize=${size}`);
+  if (preferred !== undefined) applyPreference(o.res, `odata.maxpagesize=${size}`);
   return size;
+}
+
+/** Entity responses honour Prefer: omit-values=nulls (Power BI's OmitValues = ODataOmitValues.Nulls). */
+function omitNullsFor(o: ODataRequest): boolean {
+  const omit = prefersOmittedNulls(o.req);
+  if (omit) applyPreference(o.res, 'omit-values=nulls');
+  return omit;
 }
 
 function serviceDocument(o: ODataRequest): void {
@@ -142,7 +155,7 @@ async function collection(o: ODataRequest, resource: Extract<Resource, { kind: '
   const countText = plan.count
     ? String((await o.ctx.readDb.query<{ count: string }>(compileEntityCount(plan, o.compile))).rows[0]?.count ?? '0')
     : undefined;
-  const s: SerializeContext = { format, serviceUrl: o.serviceUrl, namespace: o.model.namespace };
+  const s: SerializeContext = { format, serviceUrl: o.serviceUrl, namespace: o.model.namespace, omitNulls: omitNullsFor(o) };
   // Large feeds are mostly plain rows: PostgreSQL writes their JSON, and the server only frames it.
   const jsonInDatabase = canWriteJsonInDatabase(plan, format);
   const writeEntity = jsonInDatabase
@@ -151,7 +164,7 @@ async function collection(o: ODataRequest, resource: Extract<Resource, { kind: '
   const resourceUrl = `${o.serviceUrl}${o.rawPath}`;
   await streamCollection(
     o.res,
-    o.ctx.readDb.stream(compileEntityPage(plan, o.compile, { jsonInDatabase }), plan.limit),
+    o.ctx.readDb.stream(compileEntityPage(plan, o.compile, { jsonInDatabase, omitNulls: s.omitNulls }), plan.limit),
     {
       context: format.metadata === 'none' ? undefined : collectionContext(o.serviceUrl, resource.ref.set.name, query),
       count: countText === undefined ? undefined : format.ieee754Compatible ? JSON.stringify(countText) : countText,
@@ -201,7 +214,7 @@ async function single(o: ODataRequest, resource: Exclude<Resource, { kind: 'coll
   }
   const f = format as ResponseFormat;
   odataHeaders(o.res, f);
-  const s: SerializeContext = { format: f, serviceUrl: o.serviceUrl, namespace: o.model.namespace };
+  const s: SerializeContext = { format: f, serviceUrl: o.serviceUrl, namespace: o.model.namespace, omitNulls: omitNullsFor(o) };
   const context = f.metadata === 'none' ? undefined : collectionContext(o.serviceUrl, resource.ref.set.name, query, true);
   sendBody(o.res, entityJson({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, row, s, { context }));
 }

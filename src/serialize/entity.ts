@@ -16,6 +16,8 @@ export interface SerializeContext {
   /** Service root URL, e.g. https://host/odata */
   readonly serviceUrl: string;
   readonly namespace: string;
+  /** Leave out null properties (Prefer: omit-values=nulls, acknowledged in Preference-Applied). */
+  readonly omitNulls?: boolean;
 }
 
 /** '#Int64': the fragment form, which 4.0 requires and 4.01 still accepts. */
@@ -52,6 +54,7 @@ function propertiesJson(columns: readonly OutputColumn[], values: readonly unkno
   const nested = new Map<string, { columns: OutputColumn[]; values: unknown[] }>();
   columns.forEach((c, i) => {
     const head = c.path?.[0];
+    if (ctx.omitNulls === true && (values[i] === null || values[i] === undefined)) return;
     if (head === undefined) {
       plain.push(property(c, values[i], ctx));
       return;
@@ -141,7 +144,9 @@ export function createEntityWriter(shape: EntityShape, ctx: SerializeContext): (
       add(`"@odata.readLink":${id}`);
     }
     for (const w of writers) {
-      const json = formatValue(row[w.key], w.type, ctx.format);
+      const value = row[w.key];
+      if (ctx.omitNulls === true && (value === null || value === undefined)) continue;
+      const json = formatValue(value, w.type, ctx.format);
       const special = w.specialAnnotation !== '' && (json === '"NaN"' || json === '"INF"' || json === '"-INF"');
       add(`${special ? w.specialAnnotation : w.annotation}${w.prefix}${json}`);
     }

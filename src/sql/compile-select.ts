@@ -129,14 +129,21 @@ function jsonValue(c: OutputColumn, ctx: CompileContext): Sql {
 }
 
 /** The entity as one JSON text column `j`, keys named after the model's properties (quoted; never request text). */
-function entityJsonColumn(select: readonly OutputColumn[], ctx: CompileContext): Sql {
+function entityJsonColumn(select: readonly OutputColumn[], ctx: CompileContext, omitNulls: boolean): Sql {
   const fields = select.map((c) => sql`${jsonValue(c, ctx)} AS ${raw(quoteIdent(c.name))}`);
-  return sql`(SELECT row_to_json(r) FROM (SELECT ${join(fields)}) AS r)::text AS j`;
+  const json = omitNulls ? sql`json_strip_nulls(row_to_json(r))` : sql`row_to_json(r)`;
+  return sql`(SELECT ${json} FROM (SELECT ${join(fields)}) AS r)::text AS j`;
 }
 
-export function compileEntityPage(plan: EntityPlan, ctx: CompileContext, options: { jsonInDatabase?: boolean } = {}): CompiledQuery {
+export function compileEntityPage(
+  plan: EntityPlan,
+  ctx: CompileContext,
+  options: { jsonInDatabase?: boolean; omitNulls?: boolean } = {},
+): CompiledQuery {
   const columns = [
-    ...(options.jsonInDatabase === true ? [entityJsonColumn(plan.select, ctx)] : selectList(plan.select, resultColumn.select, ctx)),
+    ...(options.jsonInDatabase === true
+      ? [entityJsonColumn(plan.select, ctx, options.omitNulls === true)]
+      : selectList(plan.select, resultColumn.select, ctx)),
     ...selectList(plan.keys, resultColumn.key, ctx),
     ...plan.orderby.map((o, i) => sql`${compileExpr(o.expr, ctx)} AS ${raw(resultColumn.order(i))}`),
     ...plan.expand.flatMap((x, i) => {
