@@ -4,7 +4,7 @@ import { AppError, internalError, malformedJson, notFound, odataLimit, payloadTo
 import type { Logger } from '../logger';
 
 /** Errors raised by express's body parsers carry a `type`; map them onto the catalogue. */
-function fromBodyParser(err: { type?: string; status?: number; message?: string }): AppError | undefined {
+function fromBodyParser(err: { type?: string; status?: number; message?: string; expose?: boolean }): AppError | undefined {
   switch (err.type) {
     case 'entity.too.large':
       return payloadTooLarge();
@@ -18,7 +18,10 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string 
     case 'stream.encoding.set':
       return new AppError('BAD_REQUEST', 400, err.message ?? 'Bad request');
     default:
-      return undefined;
+      // Other client-side body errors (e.g. a Content-Encoding that does not inflate) say so themselves.
+      return err.expose === true && typeof err.status === 'number' && err.status >= 400 && err.status < 500
+        ? new AppError('BAD_REQUEST', 400, err.message ?? 'Bad request')
+        : undefined;
   }
 }
 
@@ -50,7 +53,7 @@ export function sendError(res: Parameters<RequestHandler>[1], err: AppError): vo
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof AppError ? err : (fromBodyParser(err as { type?: string }) ?? fromStackOverflow(err));
+    const known = err instanceof AppError ? err : (fromBodyParser(err as { type?: string; status?: number; expose?: boolean }) ?? fromStackOverflow(err));
     const appError = known ?? internalError();
     if (known === undefined) {
       logger.error({ err, requestId: res.locals.requestId as string | undefined }, 'unhandled error');

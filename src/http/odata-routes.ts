@@ -148,9 +148,11 @@ async function collection(o: ODataRequest, resource: Extract<Resource, { kind: '
   const format = negotiateJsonFormat(o.req, o.query.format);
   const query = validateEntityQuery(session, resource.ref, o.query, resource.where);
   const pageSize = pageSizeFor(o);
-  const orderLength = withKeyTieBreak(query.orderby, query.keys).length;
-  const token = o.query.skiptoken === undefined ? undefined : decodeSkipToken(o.query.skiptoken, orderLength);
-  if (token !== undefined && token.kind !== 'keyset') throw decodeSkipToken('');
+  const order = withKeyTieBreak(query.orderby, query.keys);
+  const token = o.query.skiptoken === undefined ? undefined : decodeSkipToken(o.query.skiptoken, order.length);
+  if (token !== undefined && (token.kind !== 'keyset' || !token.values.every((v, i) => fitsType(v, order[i]?.expr.type)))) {
+    throw decodeSkipToken('');
+  }
   const plan = planEntities(query, { pageSize, after: token?.values, set: resource.ref.set });
   const countText = plan.count
     ? String((await o.ctx.readDb.query<{ count: string }>(compileEntityCount(plan, o.compile))).rows[0]?.count ?? '0')
@@ -242,6 +244,16 @@ async function handle(o: ODataRequest): Promise<void> {
       return single(o, resource, session);
     }
   }
+}
+
+/** A skiptoken value must have its order expression's JSON shape (the token is client-visible and may be edited). */
+function fitsType(value: unknown, type: string | undefined): boolean {
+  if (value === null) return true;
+  if (type === 'Edm.Boolean') return typeof value === 'boolean';
+  if (type === 'Edm.Int16' || type === 'Edm.Int32' || type === 'Edm.Int64' || type === 'Edm.Decimal' || type === 'Edm.Double') {
+    return typeof value === 'number' || (typeof value === 'string' && /^-?(\d+(\.\d*)?|NaN|Infinity)$/.test(value));
+  }
+  return typeof value === 'string';
 }
 
 /** Sessions('nope')/analytics is 404, not an empty collection. */

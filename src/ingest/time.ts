@@ -98,11 +98,13 @@ export function parseTimestamp(text: string): Instant | string {
   const fractionMicros = frac === undefined ? 0n : BigInt(frac.padEnd(6, '0').slice(0, 6));
   const seconds = BigInt(daysFromCivil(year, month, day)) * 86_400n + BigInt(hour * 3600 + minute * 60 + second - offsetMinutes * 60);
   const micros = seconds * 1_000_000n + fractionMicros;
-  const iso = formatMicros(micros);
-  const utcYear = Number(iso.slice(0, 4));
-  if (iso.startsWith('-') || utcYear < 1 || utcYear > 9999) return 'is outside the years 0001–9999';
-  return { micros, iso };
+  // Bounds of Edm.DateTimeOffset in UTC: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z.
+  if (micros < MIN_MICROS || micros > MAX_MICROS) return 'is outside the years 0001–9999 (in UTC)';
+  return { micros, iso: formatMicros(micros) };
 }
+
+const MIN_MICROS = BigInt(daysFromCivil(1, 1, 1)) * 86_400_000_000n;
+const MAX_MICROS = BigInt(daysFromCivil(10000, 1, 1)) * 86_400_000_000n - 1n;
 
 /** 'YYYY-MM-DD' with a real calendar day: isCalendarDate('2024-02-29') → true, ('2023-02-29') → false. */
 export function isCalendarDate(text: string): boolean {

@@ -93,7 +93,11 @@ function allowedKeys(item: unknown, path: readonly PropertyKey[]): readonly stri
   return [];
 }
 
+// Field names are short; a "did you mean" for a longer key would cost length × length per candidate.
+const MAX_SUGGESTED_KEY_LENGTH = 64;
+
 function unknownFieldMessage(key: string, allowed: readonly string[]): string {
+  if (key.length > MAX_SUGGESTED_KEY_LENGTH) return 'unknown field';
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of allowed) {

@@ -215,6 +215,16 @@ function staticIsof(operand: BoundExpr, target: EdmPrimitive): BoundExpr {
   return { kind: 'comparison', op: 'ne', left: operand, right: { kind: 'literal', type: 'null', value: null }, type: 'Edm.Boolean' };
 }
 
+/** Casts PostgreSQL can perform between the Edm types we map: text to and from anything, numbers among themselves, dates and instants. */
+function castable(from: BoundType, to: EdmPrimitive): boolean {
+  if (from === 'null' || from === to || from === 'Edm.String' || to === 'Edm.String') return true;
+  if (isNumeric(from) && isNumeric(to)) return true;
+  if (from === 'Edm.Boolean' && (to === 'Edm.Int16' || to === 'Edm.Int32')) return true;
+  if (from === 'Edm.DateTimeOffset') return to === 'Edm.Date' || to === 'Edm.TimeOfDay';
+  if (from === 'Edm.Date') return to === 'Edm.DateTimeOffset';
+  return false;
+}
+
 function requireBoolean(e: BoundExpr, what: string, pos: number): BoundExpr {
   if (e.type !== 'Edm.Boolean' && e.type !== 'null') throw odataTypeMismatch(`${what} at position ${pos} must be a Boolean expression, not ${e.type}`);
   return e;
@@ -395,7 +405,8 @@ function bindCall(e: Extract<Expr, { kind: 'call' }>, scope: Scope): BoundExpr {
 
 /** A Guid literal compared with a text property is compared as text (ids are strings in this model). */
 function guidAsText(e: BoundExpr, other: BoundExpr): BoundExpr {
-  return e.kind === 'literal' && e.type === 'Edm.Guid' && other.type === 'Edm.String' ? { ...e, type: 'Edm.String' } : e;
+  if (e.type !== 'Edm.Guid' || other.type !== 'Edm.String') return e;
+  return e.kind === 'literal' ? { ...e, type: 'Edm.String' } : { kind: 'cast', operand: e, type: 'Edm.String' };
 }
 
 function bindComparison(op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le', l: BoundExpr, r: BoundExpr, pos: number): BoundExpr {
@@ -490,6 +501,7 @@ export function bindExpr(e: Expr, scope: Scope): BoundExpr {
       const target = primitiveType(e.typeName.name, e.pos);
       if (e.typeName.collection || e.operand === undefined) throw odataNotImplemented(`cast() of an entity or collection is not supported (position ${e.pos})`);
       const operand = bindExpr(e.operand, scope);
+      if (!castable(operand.type, target)) throw odataTypeMismatch(`Cannot cast ${operand.type} to ${target} (position ${e.pos})`);
       return { kind: 'cast', operand, type: target };
     }
     case 'isof': {

@@ -43,6 +43,7 @@ function keyConditions(session: BindSession, ref: TableRef, key: readonly KeyVal
     if (name === undefined || !set.key.includes(name)) throw odataInvalid(`'${k.name ?? ''}' is not a key property of ${set.name} (position ${k.pos})`);
     const property = findProperty(set, name) as PropertyDef;
     const value = bindExpr(k.value, scope);
+    if (value.kind !== 'literal') throw odataInvalid(`Key values must be literals (position ${k.pos})`);
     if (value.kind === 'literal' && value.type !== property.type && !(value.type === 'Edm.Int32' && property.type === 'Edm.Int64')) {
       throw odataInvalid(`Key ${name} of ${set.name} is ${property.type}; got ${value.type} (position ${k.pos})`);
     }

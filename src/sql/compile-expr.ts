@@ -117,10 +117,13 @@ function call(e: Extract<BoundExpr, { kind: 'call' }>, ctx: CompileContext): Sql
       return sql`char_length(${arg(0)})`;
     case 'indexof':
       return sql`(strpos(${arg(0)}, ${arg(1)}) - 1)`;
-    case 'substring':
+    case 'substring': {
+      // substr takes integers: Int64 arguments are clamped into range first.
+      const position = (x: Sql) => sql`least(greatest(${x}, 0), 2147483646)::integer`;
       return a.length === 3
-        ? sql`substr(${arg(0)}, greatest(${arg(1)}, 0) + 1, greatest(${arg(2)}, 0))`
-        : sql`substr(${arg(0)}, greatest(${arg(1)}, 0) + 1)`;
+        ? sql`substr(${arg(0)}, ${position(arg(1))} + 1, ${position(arg(2))})`
+        : sql`substr(${arg(0)}, ${position(arg(1))} + 1)`;
+    }
     case 'tolower':
       return sql`lower(${arg(0)})`;
     case 'toupper':
@@ -221,6 +224,10 @@ export function compileExpr(e: BoundExpr, ctx: CompileContext): Sql {
       const right = compileExpr(e.right, ctx);
       // trim_scale: 1 divby 2 is 0.5, not 0.50000000000000000000.
       if (e.op === 'divby') return sql`trim_scale(${left}::numeric / ${right}::numeric)`;
+      // A date plus a duration is an instant in UTC, not a timestamp without time zone.
+      if (e.left.type === 'Edm.Date' && e.right.type === 'Edm.Duration') {
+        return sql`((${left})::timestamp AT TIME ZONE 'UTC' ${raw(e.op === 'sub' ? '-' : '+')} ${right})`;
+      }
       if (e.op === 'mod' && (e.left.type === 'Edm.Double' || e.right.type === 'Edm.Double')) {
         return sql`(${left}::numeric % ${right}::numeric)::double precision`;
       }

@@ -24,7 +24,8 @@ describe('parseTimestamp', () => {
     ['2025-03-01T23:60:00Z', 'is not a valid time of day'],
     ['2025-03-01T23:59:60Z', 'is not a valid time of day'],
     ['2025-03-01T00:00:00+14:30', 'has an offset outside ±14:00'],
-    ['0001-01-01T00:00:00+01:00', 'is outside the years 0001–9999'],
+    ['0001-01-01T00:00:00+01:00', 'is outside the years 0001–9999 (in UTC)'],
+    ['9999-12-31T23:59:59-01:00', 'is outside the years 0001–9999 (in UTC)'],
   ])('%s → %s', (text, message) => {
     expect(parseTimestamp(text)).toBe(message);
   });
