@@ -26,8 +26,9 @@ function parseMediaRanges(text: string): MediaRange[] {
         const eq = p.indexOf('=');
         if (eq > 0) params.set(p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim().replace(/^"|"$/g, '').toLowerCase());
       }
+      // An unreadable q counts as the default 1 rather than excluding the range.
       const q = params.has('q') ? Number(params.get('q')) : 1;
-      return { type: type.toLowerCase(), params, q: Number.isFinite(q) ? q : 0 };
+      return { type: type.toLowerCase(), params, q: Number.isFinite(q) ? q : 1 };
     })
     .filter((r) => r.type.length > 0 && r.q > 0)
     .sort((a, b) => b.q - a.q);

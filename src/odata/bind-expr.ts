@@ -533,13 +533,17 @@ function bindIn(e: Extract<Expr, { kind: 'binary' }>, scope: Scope): BoundExpr {
   if (rawItems.length > scope.session.limits.maxInItems) {
     throw odataLimit(`'in' lists at most ${scope.session.limits.maxInItems} values; this one has ${rawItems.length} (position ${right.pos})`);
   }
-  const items = rawItems.map((item) => {
+  const bound = rawItems.map((item) => {
     // List values have their own limit (ODATA_MAX_IN_ITEMS) and do not count as expression nodes.
-    const bound = coerceStringLiteral(item.kind === 'literal' ? literal(item) : bindExpr(item, scope), operand.type);
-    if (!comparable(operand.type, bound.type)) throw odataTypeMismatch(`'in' list value of type ${bound.type} cannot match ${operand.type} (position ${item.pos})`);
-    // Every literal of the list shares one array parameter, typed like the operand.
-    return bound.kind === 'literal' && bound.type !== 'null' && operand.type !== 'null' ? { ...bound, type: operand.type } : bound;
+    const value = coerceStringLiteral(item.kind === 'literal' ? literal(item) : bindExpr(item, scope), operand.type);
+    if (!comparable(operand.type, value.type)) throw odataTypeMismatch(`'in' list value of type ${value.type} cannot match ${operand.type} (position ${item.pos})`);
+    return value;
   });
+  // Every literal of the list shares one array parameter: typed like the operand, or wider for numbers (1, 2.5).
+  const arrayType = isNumeric(operand.type)
+    ? bound.reduce<EdmPrimitive>((t, b) => (isNumeric(b.type) ? widerNumeric(t, b.type) : t), operand.type as EdmPrimitive)
+    : operand.type;
+  const items = bound.map((b) => (b.kind === 'literal' && b.type !== 'null' && arrayType !== 'null' ? { ...b, type: arrayType } : b));
   return { kind: 'in', operand, items, type: 'Edm.Boolean' };
 }
 

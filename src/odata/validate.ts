@@ -26,7 +26,8 @@ export function keyColumns(ref: TableRef): OutputColumn[] {
 export function bindComputes(scope: Scope, items: readonly ComputeItem[] | undefined): Map<string, DerivedColumn> {
   const derived = new Map(scope.derived);
   for (const item of items ?? []) {
-    if ((scope.ref !== undefined && findProperty(scope.ref.set, item.alias) !== undefined) || derived.has(item.alias)) {
+    const taken = scope.ref !== undefined && (findProperty(scope.ref.set, item.alias) !== undefined || findNavigation(scope.ref.set, item.alias) !== undefined);
+    if (taken || derived.has(item.alias)) {
       throw odataInvalid(`$compute alias '${item.alias}' (position ${item.pos}) is already a property name`, { target: item.alias });
     }
     const expr = bindExpr(item.expr, { ...scope, derived });

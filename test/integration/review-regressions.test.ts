@@ -58,3 +58,20 @@ describe('ingestion', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('OData details', () => {
+  it('matches a number list of mixed types', async () => {
+    const res = await fixture.get('/odata/Analytics?$select=id&$filter=executionTime in (120,2.5,9223372036854775807)');
+    expect(res.body.value).toEqual([{ id: 'a1' }]);
+  });
+
+  it('refuses a $compute alias that names a navigation property', async () => {
+    const res = await fixture.get('/odata/Analytics?$compute=executionTime as session&$select=id');
+    expect(res.status).toBe(400);
+  });
+
+  it('reads an unreadable q in Accept as 1', async () => {
+    const res = await fixture.get('/odata/Analytics?$select=id&$top=1').set('Accept', '*/*;q=abc');
+    expect(res.status).toBe(200);
+  });
+});
