@@ -5,6 +5,7 @@ import { openDatabase } from '../src/db';
 import { ingestEvents } from '../src/ingest/ingest';
 import { validateEvents } from '../src/ingest/validate';
 import { runMigrations } from '../src/migrate';
+import { prng, type Random } from './prng';
 
 const HELP = `Usage: npm run seed -- [options]
 
@@ -68,19 +69,6 @@ function parseArgs(argv: readonly string[]): Options | 'help' {
 // ------------------------------------------------------------------------------------------------
 // Deterministic randomness
 
-type Random = () => number;
-
-/** mulberry32: small, fast, and the same sequence on every platform. */
-function prng(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A generator per contact, so a contact's traffic does not depend on the batch size or on other contacts. */
 function contactRandom(seed: number, contact: number): Random {

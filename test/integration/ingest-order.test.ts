@@ -16,18 +16,8 @@ import {
   WRITE_KEY,
   type IngestHarness,
 } from './ingest-support';
+import { prng } from '../../scripts/prng';
 
-/** Deterministic PRNG (mulberry32), so a failing shuffle can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];

@@ -443,3 +443,16 @@ export function runVectorFile(file: VectorFile, extraSkips: readonly SkipRule[] 
   }
   return { passed, failed, skipped, failures, skips };
 }
+
+/** Runs one vector file, prints "N passed, M failed, K skipped" with the skip reasons, and returns the failures. */
+export function reportVectorFile(file: string): readonly string[] {
+  const results = runVectorFile(loadVectors(file));
+  console.log(
+    [
+      ...Object.entries(results.skips).map(([reason, n]) => `skipped ${n}: ${reason}`),
+      ...results.failures.map((f) => `FAILED ${f}`),
+      `${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped`,
+    ].join('\n'),
+  );
+  return results.failures;
+}

@@ -13,18 +13,10 @@
 //
 // Negative vectors are never skipped. Positives only with the reasons above.
 
-import { loadVectors, runVectorFile } from './abnf-harness';
+import { reportVectorFile } from './abnf-harness';
 
 describe('OASIS ABNF test vectors (odata-abnf-testcases.yaml)', () => {
   it('accepts every positive and rejects every negative vector', () => {
-    const results = runVectorFile(loadVectors('odata-abnf-testcases.yaml'));
-    console.log(
-      [
-        ...Object.entries(results.skips).map(([reason, n]) => `skipped ${n}: ${reason}`),
-        ...results.failures.map((f) => `FAILED ${f}`),
-        `${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped`,
-      ].join('\n'),
-    );
-    expect(results.failures).toEqual([]);
+    expect(reportVectorFile('odata-abnf-testcases.yaml')).toEqual([]);
   });
 });

@@ -11,18 +11,10 @@
 // through a collection, an unknown custom aggregate) are caught by applying the file's
 // Constraints name lists to the parsed AST, as the OASIS ABNF test tool does.
 
-import { loadVectors, runVectorFile } from './abnf-harness';
+import { reportVectorFile } from './abnf-harness';
 
 describe('OASIS Data Aggregation ABNF test vectors (odata-aggregation-testcases.yaml)', () => {
   it('accepts every positive and rejects every negative vector', () => {
-    const results = runVectorFile(loadVectors('odata-aggregation-testcases.yaml'));
-    console.log(
-      [
-        ...Object.entries(results.skips).map(([reason, n]) => `skipped ${n}: ${reason}`),
-        ...results.failures.map((f) => `FAILED ${f}`),
-        `${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped`,
-      ].join('\n'),
-    );
-    expect(results.failures).toEqual([]);
+    expect(reportVectorFile('odata-aggregation-testcases.yaml')).toEqual([]);
   });
 });
