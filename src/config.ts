@@ -56,6 +56,14 @@ const envSchema = z.object({
   ODATA_MAX_EXPAND_DEPTH: positiveInt(3, 10),
   ODATA_MAX_IN_ITEMS: positiveInt(1000),
   STATEMENT_TIMEOUT_MS: positiveInt(60000),
+  DATABASE_READ_POOL_SIZE: positiveInt(10, 200),
+  ODATA_MAX_STATEMENTS_PER_KEY: positiveInt(4, 200),
+  ODATA_QUEUE_TIMEOUT_MS: positiveInt(300000),
+  ODATA_STATEMENT_TIMEOUT_MS: positiveInt(30000),
+  ODATA_BUFFER_BYTES: positiveInt(8 * 1024 * 1024),
+  ODATA_SEND_TIMEOUT_MS: positiveInt(30000),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
+  HEALTH_TIMEOUT_MS: positiveInt(2000),
   MODEL_DIR: z.string().min(1).optional(),
   PURGE_INTERVAL_MINUTES: z.coerce.number().int().positive().optional(),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
@@ -86,7 +94,21 @@ export interface Config {
     readonly maxExpandDepth: number;
     readonly maxInItems: number;
   };
+  /** statement_timeout of the ingestion pool. */
   readonly statementTimeoutMs: number;
+  /** Opening a connection, or waiting for one from a full ingestion pool. */
+  readonly connectTimeoutMs: number;
+  /** Connect and statement timeout of the health check's own connection. */
+  readonly healthTimeoutMs: number;
+  /** The OData read pool: its size is the cap on concurrent statements, shared fairly between read keys. */
+  readonly reads: {
+    readonly poolSize: number;
+    readonly maxStatementsPerKey: number;
+    readonly queueTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+    readonly bufferBytes: number;
+    readonly consumerTimeoutMs: number;
+  };
   readonly modelDir?: string;
   readonly purgeIntervalMinutes?: number;
   readonly shutdownTimeoutMs: number;
@@ -116,6 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   if (e.ODATA_PAGE_SIZE > e.ODATA_MAX_PAGE_SIZE) {
     throw new ConfigError('Invalid configuration: ODATA_PAGE_SIZE must not exceed ODATA_MAX_PAGE_SIZE');
+  }
+  if (e.ODATA_MAX_STATEMENTS_PER_KEY > e.DATABASE_READ_POOL_SIZE) {
+    throw new ConfigError('Invalid configuration: ODATA_MAX_STATEMENTS_PER_KEY must not exceed DATABASE_READ_POOL_SIZE');
   }
   if (e.DATABASE_READ_URL !== undefined && embedded) {
     throw new ConfigError('Invalid configuration: DATABASE_READ_URL needs DATABASE_URL');
@@ -151,6 +176,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxInItems: e.ODATA_MAX_IN_ITEMS,
     },
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
+    reads: {
+      poolSize: e.DATABASE_READ_POOL_SIZE,
+      maxStatementsPerKey: e.ODATA_MAX_STATEMENTS_PER_KEY,
+      queueTimeoutMs: e.ODATA_QUEUE_TIMEOUT_MS,
+      statementTimeoutMs: e.ODATA_STATEMENT_TIMEOUT_MS,
+      bufferBytes: e.ODATA_BUFFER_BYTES,
+      consumerTimeoutMs: e.ODATA_SEND_TIMEOUT_MS,
+    },
     modelDir: e.MODEL_DIR,
     purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -74,7 +74,9 @@ export const odataNotImplemented = defineError('ODATA_NOT_IMPLEMENTED', 501, 'No
 
 // Database
 export const databaseUnavailable = defineError('DB_UNAVAILABLE', 503, 'The database is unreachable; retry later');
+export const databaseBusy = defineError('DB_BUSY', 503, 'The database is busy with other requests; retry later');
 export const databaseTimeout = defineError('DB_TIMEOUT', 503, 'The query took longer than the configured statement timeout');
+export const databaseCancelled = defineError('DB_CANCELLED', 503, 'The statement was cancelled because the client stopped reading or went away');
 export const internalError = defineError('INTERNAL', 500, 'Internal server error');
 
 export function assertNever(value: never): never {

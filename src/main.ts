@@ -1,7 +1,7 @@
 // process entry: loadConfig → openDatabase → runMigrations → startServer; SIGTERM drains requests, then closes the pool.
 import type { AppContext } from './app';
 import { ConfigError, DEVELOPMENT_READ_KEY, DEVELOPMENT_WRITE_KEY, loadConfig, type Config } from './config';
-import { openDatabase, type Database } from './db';
+import { openDatabases } from './db';
 import { createLogger } from './logger';
 import { runMigrations } from './migrate';
 import { taskfeedModel } from './model/entity-model';
@@ -24,12 +24,7 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
-  const common = { poolSize: config.poolSize, statementTimeoutMs: config.statementTimeoutMs };
-  const db = await openDatabase({ ...common, databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const readDb: Database =
-    config.databaseReadUrl !== undefined
-      ? await openDatabase({ ...common, databaseUrl: config.databaseReadUrl, readOnly: true })
-      : db;
+  const { db, readDb } = await openDatabases(config);
   const applied = await runMigrations(db);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
   if (config.usingDevelopmentKeys) {

@@ -1,6 +1,21 @@
 // thrown error → HTTP response: AppError → its status and the OData error JSON; anything else → logged, generic 500.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, internalError, malformedJson, notFound, odataLimit, payloadTooLarge, unsupportedMediaType } from '../errors';
+import { DatabaseError } from '../db-error';
+import {
+  AppError,
+  databaseBusy,
+  databaseCancelled,
+  databaseTimeout,
+  databaseUnavailable,
+  ingestInvalid,
+  internalError,
+  malformedJson,
+  notFound,
+  odataInvalid,
+  odataLimit,
+  payloadTooLarge,
+  unsupportedMediaType,
+} from '../errors';
 import type { Logger } from '../logger';
 
 /** Errors raised by express's body parsers carry a `type`; map them onto the catalogue. */
@@ -33,6 +48,48 @@ function fromStackOverflow(err: unknown): AppError | undefined {
   return undefined;
 }
 
+/** Seconds a client should wait: a restart is over in seconds, a full queue drains in tens of seconds. */
+const RETRY_AFTER_UNAVAILABLE = '5';
+const RETRY_AFTER_BUSY = '30';
+
+function busyMessage(err: DatabaseError): string {
+  const busy = err.busy;
+  if (busy === undefined) return 'The database is busy with other requests; retry later';
+  const waited = `${Math.round(busy.waitedMs / 1000)} s`;
+  switch (busy.limit) {
+    case 'per-key':
+      return `This read key already runs ${busy.value} statements at once (the per-key limit) and the request waited ${waited} for a turn; retry later, or raise ODATA_MAX_STATEMENTS_PER_KEY or ODATA_QUEUE_TIMEOUT_MS`;
+    case 'total':
+      return `All ${busy.value} read connections are in use (the overall limit) and the request waited ${waited} for one; retry later, or raise DATABASE_READ_POOL_SIZE or ODATA_QUEUE_TIMEOUT_MS`;
+    case 'pool':
+      return `All ${busy.value} ingestion connections are in use and the request waited ${waited} for one; retry later, or raise DATABASE_POOL_SIZE or DATABASE_CONNECT_TIMEOUT_MS`;
+  }
+}
+
+/** DatabaseError → the catalogue: 503s carry Retry-After; request-caused errors are the client's 400, in our words only. */
+export function fromDatabaseError(err: DatabaseError, odata: boolean): AppError {
+  switch (err.kind) {
+    case 'unavailable':
+      return databaseUnavailable(undefined, { headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE } });
+    case 'busy':
+      return databaseBusy(busyMessage(err), { headers: { 'Retry-After': RETRY_AFTER_BUSY } });
+    case 'timeout':
+      return databaseTimeout(undefined, { headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE } });
+    case 'cancelled':
+      return databaseCancelled(undefined, { headers: { 'Retry-After': RETRY_AFTER_UNAVAILABLE } });
+    case 'invalid-value':
+      return odata
+        ? odataInvalid('The request could not be evaluated: a value in it is invalid for its type or out of range (for example a division by zero, text that is not a number, or a NUL character)')
+        : ingestInvalid('A value in the request cannot be stored (invalid for its type, out of range, or a NUL character)');
+    case 'too-complex':
+      return odataLimit('The request is too complex for the database to evaluate; simplify it');
+  }
+}
+
+function isODataPath(path: string): boolean {
+  return path.startsWith('/odata') || path.startsWith('/v2.3');
+}
+
 export function errorBody(err: AppError): Record<string, unknown> {
   return {
     error: {
@@ -53,7 +110,17 @@ export function sendError(res: Parameters<RequestHandler>[1], err: AppError): vo
 
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = err instanceof AppError ? err : (fromBodyParser(err as { type?: string; status?: number; expose?: boolean }) ?? fromStackOverflow(err));
+    if (err instanceof DatabaseError) {
+      // The database's own text stays in the log: it can name tables, columns and values.
+      const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+      logger.warn({ requestId: res.locals.requestId as string | undefined, kind: err.kind, busy: err.busy, code: cause?.code, detail: cause?.message }, 'database error');
+    }
+    const known =
+      err instanceof AppError
+        ? err
+        : err instanceof DatabaseError
+          ? fromDatabaseError(err, isODataPath(req.path))
+          : (fromBodyParser(err as { type?: string; status?: number; expose?: boolean }) ?? fromStackOverflow(err));
     const appError = known ?? internalError();
     if (known === undefined) {
       logger.error({ err, requestId: res.locals.requestId as string | undefined }, 'unhandled error');
@@ -63,7 +130,7 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (req.path.startsWith('/odata') || req.path.startsWith('/v2.3')) {
+    if (isODataPath(req.path)) {
       const max = Number(req.headers['odata-maxversion']);
       res.setHeader('OData-Version', Number.isFinite(max) && max < 4.01 ? '4.0' : '4.01');
     }

@@ -2,7 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../app';
 import type { ReadKey } from '../config';
-import type { Row } from '../db';
+import { forRequest, type Row } from '../db';
 import { AppError, methodNotAllowed, odataEntityNotFound, odataNotImplemented, unauthorized } from '../errors';
 import type { EntityModel } from '../model/edm';
 import { buildCsdlJson } from '../model/csdl-json';
@@ -24,6 +24,7 @@ import { createEntityWriter, entityJson, type SerializeContext } from '../serial
 import { buildNextLink, decodeSkipToken } from '../serialize/next-link';
 import { formatRawValue, formatValue } from '../serialize/values';
 import { findReadKey, keyFromHeaders } from './auth';
+import { abortWhenClientLeaves } from './client-gone';
 import { jsonContentType, negotiateJsonFormat, negotiateMetadataFormat, negotiateVersion, preferredPageSize, prefersOmittedNulls, type ResponseFormat } from './odata-format';
 
 export interface ODataServiceOptions {
@@ -303,7 +304,8 @@ export function createODataRouter(ctx: AppContext, options: ODataServiceOptions)
     await handle({
       req,
       res,
-      ctx,
+      // Every statement of the request queues under its read key and is cancelled when the client goes away.
+      ctx: { ...ctx, readDb: forRequest(ctx.readDb, { key: key.key, signal: abortWhenClientLeaves(res) }) },
       model: options.model,
       query,
       rawQuery,
