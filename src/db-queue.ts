@@ -106,6 +106,8 @@ export function createFairQueue(limits: QueueLimits): FairQueue {
             }),
           );
         }, limits.timeoutMs);
+        // The waiting request's socket keeps the process alive, not its timer.
+        timer.unref();
         const settle = () => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
