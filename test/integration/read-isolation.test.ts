@@ -2,9 +2,11 @@
 // and a client that went away leaves no statement behind. PostgreSQL only (a fresh database, or a cluster of the test's own).
 import http from 'node:http';
 import pg from 'pg';
+import request from 'supertest';
 import type { AppContext } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { openDatabases, type Database } from '../../src/db';
+import { createApp } from '../../src/app';
+import { forRequest, openDatabase, openDatabases, type Database } from '../../src/db';
 import { createLogger } from '../../src/logger';
 import { runMigrations } from '../../src/migrate';
 import { taskfeedModel } from '../../src/model/entity-model';
@@ -138,6 +140,34 @@ function openStalledRequest(base: string, path: string, key: string): http.Clien
       await expectIngestionAndReadiness(3);
     } finally {
       await locker.end();
+    }
+  });
+
+  it.each([
+    ['the same key', ABANDONING, 'ODATA_MAX_STATEMENTS_PER_KEY'],
+    ['another key', READERS[0] as string, 'DATABASE_READ_POOL_SIZE'],
+  ])('a request that waits in the queue longer than ODATA_QUEUE_TIMEOUT_MS → 503 DB_BUSY naming the limit (%s)', async (_name, key, setting) => {
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE steps IN ACCESS EXCLUSIVE MODE');
+    const oneSlot = await openDatabase({ databaseUrl: url, poolSize: 1, queue: { total: 1, perKey: 1, timeoutMs: 200 } });
+    const holder = new AbortController();
+    try {
+      const held = forRequest(oneSlot, { key: ABANDONING, signal: holder.signal }).query('SELECT count(*) FROM steps').catch((err: unknown) => err);
+      await until('the only slot taken', () => oneSlot.queueStats().inUse === 1);
+      const app = createApp({ ...ctx, readDb: oneSlot });
+      const res = await request(app).get('/odata/Analytics?$top=1').set('x-api-key', key);
+      expect({ status: res.status, code: res.body.error?.code, retryAfter: res.headers['retry-after'] }).toEqual({ status: 503, code: 'DB_BUSY', retryAfter: '30' });
+      expect(res.body.error.message).toContain(setting);
+      expect(res.body.error.message).not.toContain(key);
+      // A busy database is not an unreachable one: readiness holds.
+      expect((await request(app).get('/readyz')).status).toBe(200);
+      holder.abort();
+      await held;
+    } finally {
+      await locker.end();
+      await oneSlot.close();
     }
   });
 });
