@@ -170,4 +170,32 @@ function openStalledRequest(base: string, path: string, key: string): http.Clien
       await oneSlot.close();
     }
   });
+
+  it('a client that stops reading a page larger than the buffer loses its connection after ODATA_SEND_TIMEOUT_MS', async () => {
+    const stallingDb = await openDatabase({ databaseUrl: url, poolSize: 1, queue: { total: 1, perKey: 1, timeoutMs: 60_000 }, bufferBytes: 65536, consumerTimeoutMs: 200 });
+    const server = http.createServer(createApp({ ...ctx, readDb: stallingDb }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address() as { port: number };
+    let responded = false;
+    const req = http.get(
+      `http://127.0.0.1:${address.port}/odata/Analytics?$select=id,inputText`,
+      { agent: false, headers: { 'x-api-key': READERS[0] as string, prefer: 'odata.maxpagesize=5000' } },
+      (res) => {
+        responded = true;
+        res.pause();
+      },
+    );
+    req.on('error', () => undefined);
+    try {
+      await until('the page streaming', () => responded);
+      // The client still holds its socket, but the connection and the slot are back.
+      await until('the stalled page releasing its connection', () => stallingDb.stats().inUse === 0 && stallingDb.queueStats().inUse === 0, 10_000);
+      expect(req.destroyed).toBe(false);
+    } finally {
+      req.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stallingDb.close();
+    }
+  });
 });
