@@ -159,7 +159,7 @@ function startIngestLoad(base: string, scenario: string, workers = 6) {
     await until('an event acknowledged after the restart', () => load.acknowledged() > before + 10);
     await expectNothingLost(await load.stop());
     await expectAlive();
-  });
+  }, 180_000);
 
   it('pg_terminate_backend of every taskfeed backend during ingestion: interrupted transactions answer 503, none is lost', async () => {
     const load = startIngestLoad(base, 'terminate');
@@ -179,7 +179,7 @@ function startIngestLoad(base: string, scenario: string, workers = 6) {
     await until('events acknowledged after the terminations', () => load.acknowledged() > before + 10);
     await expectNothingLost(await load.stop());
     await expectAlive();
-  });
+  }, 180_000);
 
   it('kill -9 of the postmaster during a streamed page: the page is cut, the server stays up and recovers', async () => {
     const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
@@ -208,5 +208,5 @@ function startIngestLoad(base: string, scenario: string, workers = 6) {
     await until('the feed answering after the restart', async () => (await get('/odata/Analytics?$top=1&$select=id')).status === 200);
     const page = (await (await get('/odata/Analytics?$select=id&$top=3000', { prefer: 'odata.maxpagesize=3000' })).json()) as { value: unknown[] };
     expect(page.value).toHaveLength(3000);
-  });
+  }, 180_000);
 });
