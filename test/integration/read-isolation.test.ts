@@ -141,7 +141,7 @@ function openStalledRequest(base: string, path: string, key: string): http.Clien
     } finally {
       await locker.end();
     }
-  });
+  }, 180_000);
 
   it.each([
     ['the same key', ABANDONING, 'ODATA_MAX_STATEMENTS_PER_KEY'],
