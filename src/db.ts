@@ -27,6 +27,8 @@ export interface Database extends Queryable {
   /** Yields rows as the database produces them (a cursor on PostgreSQL); `batchSize` is the expected row count or cursor batch. */
   stream(query: CompiledQuery, batchSize?: number): AsyncGenerator<Row>;
   ping(): Promise<void>;
+  /** Connections of the pool right now: checked out, idle, and requests waiting for one. */
+  stats(): { readonly inUse: number; readonly idle: number; readonly waiting: number };
   close(): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ function createPostgres(o: DatabaseOptions & { databaseUrl: string }): Database 
     async ping() {
       await run(pool, 'SELECT 1');
     },
+    stats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       if (pool.ended) return;
       await pool.end();
@@ -240,6 +243,7 @@ async function createPglite(o: DatabaseOptions): Promise<Database> {
     async ping() {
       await run(db, 'SELECT 1');
     },
+    stats: () => ({ inUse: 0, idle: 1, waiting: 0 }),
     async close() {
       if (closed) return;
       closed = true;

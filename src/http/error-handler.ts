@@ -46,6 +46,8 @@ export function errorBody(err: AppError): Record<string, unknown> {
 
 export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
   for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
+  // Read by the metrics, which count timeouts and 503s by code.
+  res.locals.errorCode = err.code;
   res.status(err.status);
   res.setHeader('Content-Language', 'en');
   res.json(errorBody(err));
