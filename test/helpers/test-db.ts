@@ -26,7 +26,7 @@ const REPLAY_WAIT_MS = 15_000;
 
 /** Polls the standby until its replay position reaches the primary's current WAL position. */
 async function waitForReplay(primary: Database, standby: Database): Promise<void> {
-  const target = (await primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]?.lsn;
+  const target = (await primary.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0]?.lsn;
   const deadline = Date.now() + REPLAY_WAIT_MS;
   for (;;) {
     const r = await standby.query<{ done: boolean }>('SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) AS done', [target]);
@@ -66,13 +66,22 @@ export async function createTestDatabase(options: { migrate?: boolean; poolSize?
   const url = withDatabase(adminUrl, name);
   const db = await openDatabase({ databaseUrl: url, poolSize: options.poolSize ?? 10 });
   if (migrate) await runMigrations(db);
-  const readUrl = standbyUrl === undefined ? undefined : withDatabase(standbyUrl, name);
-  const readDb = readUrl === undefined ? undefined : await openDatabase({ databaseUrl: readUrl, poolSize: options.poolSize ?? 10, readOnly: true });
-  const replayed = readDb === undefined ? undefined : () => waitForReplay(db, readDb);
-  if (replayed !== undefined) {
-    standbys.set(db, replayed);
-    await replayed();
+  let readDb: Database | undefined;
+  let readUrl: string | undefined;
+  if (standbyUrl !== undefined) {
+    // The new database exists on the standby only once CREATE DATABASE is replayed: wait through its admin database.
+    const standbyAdmin = await openDatabase({ databaseUrl: standbyUrl, poolSize: 1 });
+    try {
+      await waitForReplay(db, standbyAdmin);
+    } finally {
+      await standbyAdmin.close();
+    }
+    readUrl = withDatabase(standbyUrl, name);
+    readDb = await openDatabase({ databaseUrl: readUrl, poolSize: options.poolSize ?? 10, readOnly: true });
   }
+  const standby = readDb;
+  const replayed = standby === undefined ? undefined : () => waitForReplay(db, standby);
+  if (replayed !== undefined) standbys.set(db, replayed);
   return {
     db,
     url,
