@@ -51,7 +51,9 @@ export function createApp(ctx: AppContext): express.Express {
     const started = process.hrtime.bigint();
     const family = routeFamily(req.originalUrl);
     res.on('close', () => {
-      if (!res.writableFinished) metrics.observeClientGone(family);
+      if (res.writableFinished) return;
+      if (res.locals.cutByServer === true) metrics.observeCutResponse(family, res.locals.errorCode as string);
+      else metrics.observeClientGone(family);
     });
     res.on('finish', () => {
       const errorCode = res.locals.errorCode as string | undefined;

@@ -29,6 +29,8 @@ export interface Metrics {
   observeResponse(family: RouteFamily, status: number, seconds: number, errorCode: string | undefined): void;
   /** A client that closed its connection before its response was complete. */
   observeClientGone(family: RouteFamily): void;
+  /** A streamed response the server cut because of an error after its headers were sent. */
+  observeCutResponse(family: RouteFamily, errorCode: string): void;
   observeIngested(counts: IngestCounts): void;
 }
 
@@ -77,7 +79,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
 
   const requests = new client.Counter({
     name: 'taskfeed_http_requests_total',
-    help: 'Responses sent, by route family and status',
+    help: "Responses sent, by route family and status ('cut' for a streamed response ended by an error)",
     labelNames: ['family', 'status'] as const,
     registers: [registry],
   });
@@ -169,6 +171,10 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
     observeClientGone(family) {
       clientsGone.inc({ family });
+    },
+    observeCutResponse(family, errorCode) {
+      requests.inc({ family, status: 'cut' });
+      if (errorCode === 'DB_TIMEOUT') statementTimeouts.inc({ family });
     },
     observeIngested(counts) {
       ingested.inc({ outcome: 'accepted' }, counts.accepted);

@@ -61,6 +61,9 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err, requestId: res.locals.requestId as string | undefined }, 'unhandled error');
     }
     if (res.headersSent) {
+      // Tells the metrics that the server, not the client, cut this response.
+      res.locals.errorCode = appError.code;
+      res.locals.cutByServer = true;
       // A streamed body cannot carry an error any more: cut it so the client sees malformed JSON.
       res.destroy();
       return;

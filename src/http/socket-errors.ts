@@ -65,9 +65,13 @@ export function createClientErrorHandler(maxUrlLength: number, logger: Logger) {
         : headersTooLarge('The request line and headers together are too large');
     } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       error = requestTimeout();
-    } else {
+    } else if (err.code?.startsWith('HPE_') === true) {
       target = readRequestLine(err.rawPacket, maxUrlLength).target;
       error = malformedRequest();
+    } else {
+      // A transport error (reset, broken pipe): there is nobody to answer.
+      socket.destroy();
+      return;
     }
     logger.debug({ code: err.code, status: error.status }, 'client error');
     answerAndClose(socket, rawErrorResponse(error, isODataPath(target)));
@@ -99,8 +103,9 @@ export function limitBodySilence(req: http.IncomingMessage, res: http.ServerResp
   socket.setTimeout(bodyTimeoutMs);
   req.once('timeout', onTimeout);
   const done = () => {
-    socket.setTimeout(0);
     req.removeListener('timeout', onTimeout);
+    // Once the response is out, Node has set its keep-alive timer on this socket: leave that one alone.
+    if (!res.writableFinished) socket.setTimeout(0);
   };
   req.once('end', done);
   req.once('close', done);

@@ -99,7 +99,7 @@ describe('socket limits', () => {
 
 describe('connection cap', () => {
   it('closes connections over MAX_CONNECTIONS without an answer and serves again once one is gone', async () => {
-    const t = await createTestApp({ env: { PORT: '0', MAX_CONNECTIONS: '2' } });
+    const t = await createTestApp({ env: { PORT: '0', MAX_CONNECTIONS: '2', SHUTDOWN_TIMEOUT_MS: '1000' } });
     const running = await startServer(t.ctx);
     const held = [net.connect(running.port, '127.0.0.1'), net.connect(running.port, '127.0.0.1')];
     try {
