@@ -113,6 +113,14 @@ describe('metrics', () => {
     }
   });
 
+  it('counts 503s', async () => {
+    const stopping = await createTestApp({ env: { METRICS_KEY }, database: { ...t.database, drop: async () => undefined } });
+    stopping.ctx.lifecycle.shuttingDown = true;
+    expect((await request(stopping.app).get('/readyz')).status).toBe(503);
+    const text = (await request(stopping.app).get('/metrics').set('authorization', `Bearer ${METRICS_KEY}`)).text;
+    expect(sample(text, 'taskfeed_http_unavailable_total', { family: 'health', code: 'none' })).toBe(1);
+  });
+  // Last: stopping the server closes the file's database.
   it('counts clients that leave before their response is complete', async () => {
     const running = await startServer({ ...t.ctx, config: { ...t.ctx.config, port: 0 } });
     try {
@@ -136,13 +144,5 @@ describe('metrics', () => {
     } finally {
       await running.stop('test');
     }
-  });
-
-  it('counts 503s', async () => {
-    const stopping = await createTestApp({ env: { METRICS_KEY }, database: { ...t.database, drop: async () => undefined } });
-    stopping.ctx.lifecycle.shuttingDown = true;
-    expect((await request(stopping.app).get('/readyz')).status).toBe(503);
-    const text = (await request(stopping.app).get('/metrics').set('authorization', `Bearer ${METRICS_KEY}`)).text;
-    expect(sample(text, 'taskfeed_http_unavailable_total', { family: 'health', code: 'none' })).toBe(1);
   });
 });

@@ -46,7 +46,7 @@ const SHORT_TIMEOUTS = {
   KEEP_ALIVE_TIMEOUT_MS: '200',
 };
 
-describe('socket limits', () => {
+describe('socket limits and connection cap', () => {
   let t: TestApp;
   let running: RunningServer;
   beforeAll(async () => {
@@ -95,16 +95,18 @@ describe('socket limits', () => {
     expect(statusOf(result.received)).toBe(400);
     expect(jsonBodyOf(result.received).error.code).toBe('BAD_REQUEST');
   });
-});
 
-describe('connection cap', () => {
+  // Last: stopping the server closes the file's database.
   it('closes connections over MAX_CONNECTIONS without an answer and serves again once one is gone', async () => {
-    const t = await createTestApp({ env: { PORT: '0', MAX_CONNECTIONS: '2', SHUTDOWN_TIMEOUT_MS: '1000' } });
-    const running = await startServer(t.ctx);
-    const held = [net.connect(running.port, '127.0.0.1'), net.connect(running.port, '127.0.0.1')];
+    const capped = await createTestApp({
+      env: { PORT: '0', MAX_CONNECTIONS: '2', SHUTDOWN_TIMEOUT_MS: '1000' },
+      database: { ...t.database, drop: async () => undefined },
+    });
+    const cappedServer = await startServer(capped.ctx);
+    const held = [net.connect(cappedServer.port, '127.0.0.1'), net.connect(cappedServer.port, '127.0.0.1')];
     try {
       await Promise.all(held.map((s) => new Promise((resolve) => s.once('connect', resolve))));
-      const over = await exchange(running.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      const over = await exchange(cappedServer.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
       expect(over).toEqual({ received: '', closed: true });
 
       const released = new Promise((resolve) => held[0]?.once('close', resolve));
@@ -113,13 +115,12 @@ describe('connection cap', () => {
       let served: Exchange = { received: '', closed: true };
       // The server learns of the closed connection asynchronously: a few attempts, each bounded.
       for (let attempt = 0; attempt < 20 && statusOf(served.received) !== 200; attempt++) {
-        served = await exchange(running.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        served = await exchange(cappedServer.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
       }
       expect(statusOf(served.received)).toBe(200);
     } finally {
       for (const s of held) s.destroy();
-      await running.stop('test');
-      await t.close();
+      await cappedServer.stop('test');
     }
   });
 });
