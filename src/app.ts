@@ -8,8 +8,10 @@ import { createErrorHandler, notFoundHandler } from './http/error-handler';
 import { createHealthRouter } from './http/health-routes';
 import { createIngestRouter } from './http/ingest-routes';
 import { createLandingRouter } from './http/landing-routes';
+import { createMetricsRouter } from './http/metrics-routes';
 import { createODataRouter } from './http/odata-routes';
 import { type Logger, redactUrl } from './logger';
+import { createMetrics, routeFamily } from './metrics';
 import { withCognigyKeyNames } from './model/cognigy-compat';
 import type { EntityModel } from './model/edm';
 
@@ -34,6 +36,10 @@ export function createApp(ctx: AppContext): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', false);
+  const metrics = createMetrics({
+    pools: new Map(ctx.readDb === ctx.db ? [['write', ctx.db]] : [['write', ctx.db], ['read', ctx.readDb]]),
+    replica: ctx.config.databaseReadUrl !== undefined ? ctx.readDb : undefined,
+  });
 
   app.use((req, res, next) => {
     const incoming = req.headers['x-request-id'];
@@ -43,7 +49,15 @@ export function createApp(ctx: AppContext): express.Express {
     if (ctx.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
+    const family = routeFamily(req.originalUrl);
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      if (res.locals.cutByServer === true) metrics.observeCutResponse(family, res.locals.errorCode as string);
+      else metrics.observeClientGone(family);
+    });
     res.on('finish', () => {
+      const errorCode = res.locals.errorCode as string | undefined;
+      metrics.observeResponse(family, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9, errorCode);
       ctx.logger.info(
         {
           requestId,
@@ -63,7 +77,8 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   app.use(createHealthRouter([ctx.db, ctx.readDb], () => ctx.lifecycle.shuttingDown));
-  app.use('/api/v1', createIngestRouter(ctx));
+  app.use(createMetricsRouter(ctx.config.metricsKey, metrics));
+  app.use('/api/v1', createIngestRouter(ctx, metrics));
   app.use('/odata', createODataRouter(ctx, { model: ctx.model, mountPath: '/odata' }));
   // Cognigy-compatible prefix: same entity sets, the key named _id as in Cognigy's v2.3 endpoint.
   app.use('/v2.3', createODataRouter(ctx, { model: withCognigyKeyNames(ctx.model), mountPath: '/v2.3' }));

@@ -67,6 +67,12 @@ const envSchema = z.object({
   MODEL_DIR: z.string().min(1).optional(),
   PURGE_INTERVAL_MINUTES: z.coerce.number().int().positive().optional(),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
+  HEADERS_TIMEOUT_MS: positiveInt(20000),
+  REQUEST_TIMEOUT_MS: positiveInt(120000),
+  BODY_TIMEOUT_MS: positiveInt(30000),
+  KEEP_ALIVE_TIMEOUT_MS: positiveInt(5000),
+  MAX_CONNECTIONS: positiveInt(1000),
+  METRICS_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface Config {
@@ -112,6 +118,20 @@ export interface Config {
   readonly modelDir?: string;
   readonly purgeIntervalMinutes?: number;
   readonly shutdownTimeoutMs: number;
+  readonly sockets: {
+    /** Whole request line and headers must arrive within this time (408, then closed). */
+    readonly headersTimeoutMs: number;
+    /** Whole request, body included, must arrive within this time (408, then closed). */
+    readonly requestTimeoutMs: number;
+    /** Longest silence while a body is being received (408, then closed). */
+    readonly bodyTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open between requests. */
+    readonly keepAliveTimeoutMs: number;
+    /** Connections over this number are closed as they arrive. */
+    readonly maxConnections: number;
+  };
+  /** When set, GET /metrics answers to this key; unset, /metrics does not exist. */
+  readonly metricsKey?: string;
 }
 
 export const DEVELOPMENT_WRITE_KEY = 'dev-write-key';
@@ -145,11 +165,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.DATABASE_READ_URL !== undefined && embedded) {
     throw new ConfigError('Invalid configuration: DATABASE_READ_URL needs DATABASE_URL');
   }
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration: HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS');
+  }
   const writeKeys = e.WRITE_KEYS?.length ? e.WRITE_KEYS : [DEVELOPMENT_WRITE_KEY];
   const readKeys = e.READ_KEYS?.length ? parseReadKeys(e.READ_KEYS) : parseReadKeys([DEVELOPMENT_READ_KEY]);
   const overlap = writeKeys.filter((k) => readKeys.some((r) => r.key === k));
+  if (e.METRICS_KEY !== undefined && (writeKeys.includes(e.METRICS_KEY) || readKeys.some((r) => r.key === e.METRICS_KEY))) {
+    overlap.push(e.METRICS_KEY);
+  }
   if (overlap.length > 0) {
-    throw new ConfigError('Invalid configuration: a key may not be both a write key and a read key');
+    throw new ConfigError('Invalid configuration: a key may serve only one purpose (write, read or metrics)');
   }
   return {
     port: e.PORT,
@@ -189,5 +215,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelDir: e.MODEL_DIR,
     purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    sockets: {
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      bodyTimeoutMs: e.BODY_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.MAX_CONNECTIONS,
+    },
+    metricsKey: e.METRICS_KEY,
   };
 }

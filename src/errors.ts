@@ -52,6 +52,9 @@ export const payloadTooLarge = defineError('REQUEST_TOO_LARGE', 413, 'Request bo
 export const unsupportedMediaType = defineError('UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported content type');
 export const notAcceptable = defineError('NOT_ACCEPTABLE', 406, 'None of the accepted formats can be produced');
 export const uriTooLong = defineError('URI_TOO_LONG', 414, 'Request URL too long');
+export const headersTooLarge = defineError('HEADERS_TOO_LARGE', 431, 'Request headers too large');
+export const requestTimeout = defineError('REQUEST_TIMEOUT', 408, 'The request was not received in time');
+export const malformedRequest = defineError('BAD_REQUEST', 400, 'Malformed HTTP request');
 export const malformedJson = defineError('MALFORMED_JSON', 400, 'Body is not valid JSON');
 
 // Ingestion

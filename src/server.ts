@@ -1,6 +1,7 @@
 // AppContext → listening HTTP server with a graceful stop: no new connections, requests in flight finish, then the pools close.
 import http from 'node:http';
 import { createApp, type AppContext } from './app';
+import { createClientErrorHandler, limitBodySilence } from './http/socket-errors';
 
 export interface RunningServer {
   readonly server: http.Server;
@@ -15,8 +16,24 @@ export interface RunningServer {
  */
 export function startServer(ctx: AppContext): Promise<RunningServer> {
   const app = createApp(ctx);
-  // Long OData URLs (Power BI filters) need a larger request-line limit than Node's 16 KiB default.
-  const server = http.createServer({ maxHeaderSize: ctx.config.maxUrlLength + 16 * 1024 }, app);
+  const { sockets } = ctx.config;
+  const server = http.createServer(
+    {
+      // Long OData URLs (Power BI filters) need a larger request-line limit than Node's 16 KiB default.
+      maxHeaderSize: ctx.config.maxUrlLength + 16 * 1024,
+      headersTimeout: sockets.headersTimeoutMs,
+      requestTimeout: sockets.requestTimeoutMs,
+      // Node checks the two timeouts above on this interval (30 s by default, which would stretch them).
+      connectionsCheckingInterval: Math.min(1000, sockets.headersTimeoutMs),
+    },
+    (req, res) => {
+      limitBodySilence(req, res, sockets.bodyTimeoutMs);
+      app(req, res);
+    },
+  );
+  server.keepAliveTimeout = sockets.keepAliveTimeoutMs;
+  server.maxConnections = sockets.maxConnections;
+  server.on('clientError', createClientErrorHandler(ctx.config.maxUrlLength, ctx.logger));
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
     stopping ??= new Promise<void>((resolve) => {

@@ -103,6 +103,8 @@ export function errorBody(err: AppError): Record<string, unknown> {
 
 export function sendError(res: Parameters<RequestHandler>[1], err: AppError): void {
   for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
+  // Read by the metrics, which count timeouts and 503s by code.
+  res.locals.errorCode = err.code;
   res.status(err.status);
   res.setHeader('Content-Language', 'en');
   res.json(errorBody(err));
@@ -126,6 +128,9 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err, requestId: res.locals.requestId as string | undefined }, 'unhandled error');
     }
     if (res.headersSent) {
+      // Tells the metrics that the server, not the client, cut this response.
+      res.locals.errorCode = appError.code;
+      res.locals.cutByServer = true;
       // A streamed body cannot carry an error any more: cut it so the client sees malformed JSON.
       res.destroy();
       return;

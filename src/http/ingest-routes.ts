@@ -7,6 +7,7 @@ import { ingestEvents } from '../ingest/ingest';
 import { loadSettings, saveSettings, SettingsBodySchema } from '../ingest/settings';
 import { SIGNATURE_HEADER, verifySignature } from '../ingest/signature';
 import { validateEvents } from '../ingest/validate';
+import type { Metrics } from '../metrics';
 import { keyFromHeaders, matchKey } from './auth';
 
 const PROJECT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
@@ -20,7 +21,7 @@ function header(value: string | string[] | undefined): string | undefined {
  * POST /api/v1/events with `[{ "id": "e1", "type": "task.completed", … }]`
  *   → 201 { accepted: 1, duplicates: 0, dropped: 0 } (200 when nothing new was stored).
  */
-export function createIngestRouter(ctx: AppContext): Router {
+export function createIngestRouter(ctx: AppContext, metrics: Metrics): Router {
   const router = Router();
   const { config } = ctx;
 
@@ -52,6 +53,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     if (items.length === 0) throw ingestInvalid('The batch contains no events');
     const events = validateEvents(items);
     const result = await ingestEvents(ctx.db, events);
+    metrics.observeIngested(result);
     res.status(result.accepted > 0 ? 201 : 200).json(result);
   });
 

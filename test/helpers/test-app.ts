@@ -1,5 +1,5 @@
 // test → an express app on a fresh database, with known keys; the same createApp the server uses.
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import { createApp, type AppContext } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -23,20 +23,33 @@ export async function createTestApp(
   options: { env?: Record<string, string>; model?: EntityModel; database?: TestDatabase } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
+  const readDb = database.readDb ?? database.db;
   const config = loadConfig({
     WRITE_KEYS: WRITE_KEY,
     READ_KEYS: `${READ_KEY},${P1_KEY}:p1`,
     LOG_LEVEL: 'silent',
     PUBLIC_URL: 'http://taskfeed.test',
+    ...(database.readUrl !== undefined ? { DATABASE_URL: database.url as string, DATABASE_READ_URL: database.readUrl } : {}),
     ...options.env,
   });
   const ctx: AppContext = {
     config,
     db: database.db,
-    readDb: database.db,
+    readDb,
     logger: createLogger('silent'),
     lifecycle: { shuttingDown: false },
     model: options.model ?? taskfeedModel,
   };
-  return { app: createApp(ctx), ctx, database, close: () => database.drop() };
+  const app = createApp(ctx);
+  const replayed = database.replayed;
+  if (replayed === undefined) return { app, ctx, database, close: () => database.drop() };
+  // Behind a standby, a read waits until everything the test wrote before it has been replayed.
+  const waitingApp = express();
+  waitingApp.disable('x-powered-by');
+  waitingApp.use((req, _res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') replayed().then(() => next(), next);
+    else next();
+  });
+  waitingApp.use(app);
+  return { app: waitingApp, ctx, database, close: () => database.drop() };
 }
