@@ -36,21 +36,26 @@ const newer = (aTime: string, aId: string, bTime: string, bId: string) =>
 // ---------------------------------------------------------------------------------------------
 // Locks and state
 
-/** Takes the transaction's advisory locks in the order given (ascending; see locks.ts). */
-export const LOCK_SQL = 'SELECT count(pg_advisory_xact_lock(k::bigint)) AS locked FROM json_array_elements_text($1::json) AS k';
+export interface LockAndStateInput {
+  /** Advisory-lock keys in ascending order (see locks.ts). */
+  readonly lockKeys: readonly string[];
+  readonly projects: readonly string[];
+  /** Hashed contact ids whose erasure tombstones matter. */
+  readonly contacts: readonly { readonly p: string; readonly h: string }[];
+  readonly sessions: readonly { readonly p: string; readonly s: string }[];
+}
 
 /**
- * Settings of the batch's projects and the erasure tombstones of its contacts and sessions, read after the locks so
- * an erasure committed by a transaction we waited for is seen. $1 project ids, $2 [{p, h}] hashed contacts,
- * $3 [{p, s}] sessions (one row per contact that took the session).
+ * One round trip: takes the locks, then reads the settings and erasure tombstones after them (schema/002,
+ * ingest_lock_and_read_state), so an erasure committed by a transaction we waited for is seen.
  */
-export const STATE_SQL = `SELECT
-  (SELECT coalesce(json_agg(s), '[]'::json) FROM project_settings s
-    WHERE s.project_id IN (SELECT json_array_elements_text($1::json))) AS settings,
-  (SELECT coalesce(json_agg(json_build_array(t.project_id, t.contact_hash, (extract(epoch FROM t.erased_at) * 1000000)::bigint::text)), '[]'::json)
-    FROM erasures t JOIN json_to_recordset($2::json) AS k(p text, h text) ON t.project_id = k.p AND t.contact_hash = k.h) AS contacts,
-  (SELECT coalesce(json_agg(json_build_array(t.project_id, t.session_id, t.contact_hash, (extract(epoch FROM t.erased_at) * 1000000)::bigint::text)), '[]'::json)
-    FROM erased_sessions t JOIN json_to_recordset($3::json) AS k(p text, s text) ON t.project_id = k.p AND t.session_id = k.s) AS sessions`;
+export function lockAndStateQuery(input: LockAndStateInput): CompiledQuery {
+  return render(
+    sql`SELECT ingest_lock_and_read_state(${JSON.stringify(input.lockKeys)}::json, ${JSON.stringify(input.projects)}::json, ${JSON.stringify(
+      input.contacts,
+    )}::json, ${JSON.stringify(input.sessions)}::json) AS state`,
+  );
+}
 
 /**
  * The sessions an erasure takes with it: every session holding data of the contact dated at or before the erasure,
@@ -80,6 +85,14 @@ export interface StoreInput {
   readonly steps: readonly StepRow[];
   /** Whether any event feeds a contact profile (profile row, per-contact task aggregate). */
   readonly touchesProfiles: boolean;
+  /** Whether any event feeds a session. */
+  readonly touchesSessions: boolean;
+}
+
+/** What the store statement reports: the event ids it inserted and the sessions left for a rebuild. */
+export interface StoreOutcome {
+  readonly inserted: string[] | null;
+  readonly rebuild: SessionKey[] | null;
 }
 
 const updateAll = (columns: Columns, keep: readonly string[]) =>
@@ -143,8 +156,8 @@ const PROFILES_TOUCH = `profiles_seen AS (
 
 /**
  * One statement: insert the events (ON CONFLICT DO NOTHING, in event-id order so concurrent batches sharing ids
- * cannot deadlock), then, joined to the ids actually inserted, the per-event rows and the commutative aggregates.
- * Returns the inserted event ids.
+ * cannot deadlock), then, joined to the ids actually inserted, the per-event rows and the commutative merges
+ * (contact tasks, profile times, sessions). Returns a StoreOutcome.
  */
 export function storeQuery(input: StoreInput): CompiledQuery {
   const e = EVENT_COLUMNS;
@@ -158,7 +171,11 @@ export function storeQuery(input: StoreInput): CompiledQuery {
   if (input.executedSteps.length > 0) parts.push(appendOnly('executed_steps', EXECUTED_STEP_COLUMNS, input.executedSteps, 'id'));
   if (input.steps.length > 0) parts.push(stepsUpsert(input.steps));
   if (input.touchesProfiles) parts.push(raw(CONTACT_TASKS_MERGE), raw(PROFILES_TOUCH));
-  return render(sql`WITH ${joinSql(parts, ',\n')}\nSELECT event_id FROM inserted`);
+  if (input.touchesSessions) parts.push(raw(SESSIONS_MERGE));
+  const rebuild = input.touchesSessions
+    ? '(SELECT json_agg(json_build_object(\'project_id\', project_id, \'session_id\', session_id)) FROM session_merged WHERE rebuild)'
+    : 'NULL::json';
+  return render(sql`WITH ${joinSql(parts, ',\n')}\nSELECT (SELECT json_agg(event_id) FROM inserted) AS inserted, ${raw(rebuild)} AS rebuild`);
 }
 
 function joinSql(parts: readonly Sql[], separator: string): Sql {
@@ -192,8 +209,6 @@ export interface RecomputeInput {
   readonly profiles: readonly ContactKey[];
 }
 
-/** First non-null value by time (session context: the conversation's start decides). */
-const first = (expr: string) => `(array_agg(${expr} ORDER BY ${BY_TIME}) FILTER (WHERE ${expr} IS NOT NULL))[1]`;
 /** Newest non-null value by time. */
 const latest = (expr: string) => `(array_agg(${expr} ORDER BY ${BY_TIME_DESC}) FILTER (WHERE ${expr} IS NOT NULL))[1]`;
 
@@ -213,43 +228,92 @@ const SESSION_FIELDS: readonly (readonly [string, string, 'first' | 'latest'])[]
   ['rating_comment', 'ratingComment', 'latest'],
 ];
 
-const SESSION_COLUMNS = [
-  'id', 'project_id', 'session_id', 'user_id', 'started_at', 'last_activity_at', 'goals', 'step_path', 'steps_count',
-  'handover_escalations', 'rating', ...SESSION_FIELDS.map(([c]) => c),
+const SESSION_KEY_COLUMNS = ['id', 'project_id', 'session_id'];
+
+/** Session columns read off the fold; the fold itself is kept in sessions.fold. */
+const SESSION_FOLD_COLUMNS: readonly (readonly [string, string])[] = [
+  ['user_id', `fold #>> '{f,user_id,2}'`],
+  ...SESSION_FIELDS.map(([column, , rule]) => [column, `fold #>> '{${rule === 'first' ? 'f' : 'l'},${column},2}'`] as const),
+  ['rating', `(fold #>> '{l,rating,2}')::integer`],
+  ['goals', `(SELECT string_agg(g.key, ', ' ORDER BY (g.value->>0)::bigint, (g.value->>1) COLLATE "C") FROM jsonb_each(fold->'g') AS g)`],
+  ['handover_escalations', `(SELECT count(*) FROM jsonb_object_keys(fold->'x'))::integer`],
 ];
 
-// Payload fields are extracted once per event (the CTE is materialised), not once per aggregate and filter.
-const SESSIONS_RECOMPUTE = `session_keys AS (SELECT DISTINCT * FROM json_to_recordset($SESSIONS::json) AS k(project_id text, session_id text)),
-  session_events AS (
-    SELECT e.project_id, e.session_id, e.event_id, e.type, e.contact_id, e.occurred_at,
-      e.payload->>'task' AS task, e.payload->>'entityReferenceId' AS step, e.payload->>'escalationId' AS escalation,
-      (e.payload->>'rating')::integer AS rating,
-      ${SESSION_FIELDS.map(([column, field]) => `e.payload->>'${field}' AS ${column}`).join(', ')}
-    FROM session_keys k JOIN events e ON e.project_id = k.project_id AND e.session_id = k.session_id
-    WHERE e.session_id IS NOT NULL AND e.for_analytics),
-  session_goals AS (
-    SELECT project_id, session_id, string_agg(task, ', ' ORDER BY ${BY_TIME}) AS goals
-    FROM (SELECT DISTINCT ON (project_id, session_id, task) project_id, session_id, task, occurred_at, event_id
-          FROM session_events WHERE type = 'task.completed'
+const SESSION_COLUMNS = [
+  ...SESSION_KEY_COLUMNS, 'started_at', 'last_activity_at', 'step_path', 'steps_count', 'fold', ...SESSION_FOLD_COLUMNS.map(([c]) => c),
+];
+
+/** The (time, id) key of an event as a JSON array: [epoch microseconds, event id]. */
+const EVENT_KEY = 'jsonb_build_array(us, event_id)';
+/** [micros, id, value] of the first (or latest) event by time whose value is not null. */
+const pickEntry = (expr: string, order: string) => `(array_agg(jsonb_build_array(us, event_id, ${expr}) ORDER BY ${order}) FILTER (WHERE ${expr} IS NOT NULL))[1]`;
+const entries = (list: readonly (readonly [string, string])[], order: string) =>
+  `jsonb_strip_nulls(jsonb_build_object(${list.map(([name, expr]) => `'${name}', ${pickEntry(expr, order)}`).join(', ')}))`;
+
+/**
+ * CTEs `${name}_events` and `${name}_folds`: per session of `source` (rows with the columns of events), its time span,
+ * fold (see schema/002), step path and step count. Used on a batch's new events (merged into the stored session) and on
+ * all of a session's events (a rebuild); both give the same fold, so neither depends on the order events arrive in.
+ */
+function sessionFolds(name: string, source: string): string {
+  const firstFields = [['user_id', 'user_id'] as const, ...SESSION_FIELDS.filter(([, , r]) => r === 'first').map(([c]) => [c, c] as const)];
+  const latestFields = [['rating', 'rating'] as const, ...SESSION_FIELDS.filter(([, , r]) => r === 'latest').map(([c]) => [c, c] as const)];
+  return `${name}_events AS (
+    SELECT e.project_id, e.session_id, e.event_id, e.type, e.occurred_at, (extract(epoch FROM e.occurred_at) * 1000000)::bigint AS us,
+      e.contact_id AS user_id, e.payload->>'task' AS task, e.payload->>'entityReferenceId' AS step, e.payload->>'escalationId' AS escalation,
+      e.payload->>'rating' AS rating, ${SESSION_FIELDS.map(([column, field]) => `e.payload->>'${field}' AS ${column}`).join(', ')}
+    FROM ${source}),
+  ${name}_goals AS (
+    SELECT project_id, session_id, jsonb_object_agg(task, ${EVENT_KEY}) AS goals
+    FROM (SELECT DISTINCT ON (project_id, session_id, task) project_id, session_id, task, us, event_id, occurred_at
+          FROM ${name}_events WHERE type = 'task.completed' AND task IS NOT NULL
           ORDER BY project_id, session_id, task, ${BY_TIME}) first_completions
     GROUP BY project_id, session_id),
-  session_rows AS (
-    SELECT project_id, session_id, min(occurred_at) AS started_at, max(occurred_at) AS last_activity_at,
-      ${first('contact_id')} AS user_id,
-      ${latest('rating')} AS rating,
-      ${SESSION_FIELDS.map(([column, , rule]) => `${(rule === 'first' ? first : latest)(column)} AS ${column}`).join(',\n      ')},
+  ${name}_folds AS (
+    SELECT e.project_id, e.session_id, min(e.occurred_at) AS started_at, max(e.occurred_at) AS last_activity_at,
+      jsonb_build_object(
+        'f', ${entries(firstFields, BY_TIME)},
+        'l', ${entries(latestFields, BY_TIME_DESC)},
+        'g', coalesce((SELECT g.goals FROM ${name}_goals g WHERE g.project_id = e.project_id AND g.session_id = e.session_id), '{}'::jsonb),
+        'x', coalesce(jsonb_object_agg(escalation, true) FILTER (WHERE type = 'handover' AND escalation IS NOT NULL), '{}'::jsonb),
+        's', jsonb_strip_nulls(jsonb_build_object('last', (array_agg(${EVENT_KEY} ORDER BY ${BY_TIME_DESC}) FILTER (WHERE type = 'step.executed'))[1]))) AS fold,
       string_agg(step, ',' ORDER BY ${BY_TIME}) FILTER (WHERE type = 'step.executed') AS step_path,
       (count(*) FILTER (WHERE type = 'step.executed'))::integer AS steps_count,
-      (count(DISTINCT escalation) FILTER (WHERE type = 'handover'))::integer AS handover_escalations
-    FROM session_events GROUP BY project_id, session_id),
-  sessions_new AS (
+      (array_agg(${EVENT_KEY} ORDER BY ${BY_TIME}) FILTER (WHERE type = 'step.executed'))[1] AS first_step
+    FROM ${name}_events e GROUP BY e.project_id, e.session_id)`;
+}
+
+/** Writes the session rows of `merged` (project_id, session_id, started_at, last_activity_at, step_path, steps_count, fold). */
+const sessionsUpsert = (name: string, merged: string) => `${name} AS (
     INSERT INTO sessions (${SESSION_COLUMNS.join(', ')})
-    SELECT r.project_id || ':' || r.session_id, r.project_id, r.session_id, r.user_id, r.started_at, r.last_activity_at, g.goals,
-      r.step_path, r.steps_count, r.handover_escalations, r.rating, ${SESSION_FIELDS.map(([c]) => `r.${c}`).join(', ')}
-    FROM session_rows r LEFT JOIN session_goals g ON g.project_id = r.project_id AND g.session_id = r.session_id
-    ON CONFLICT (project_id, session_id) DO UPDATE SET ${SESSION_COLUMNS.filter((c) => !['id', 'project_id', 'session_id'].includes(c))
+    SELECT m.project_id || ':' || m.session_id, m.project_id, m.session_id, m.started_at, m.last_activity_at, m.step_path, m.steps_count, m.fold,
+      ${SESSION_FOLD_COLUMNS.map(([, expr]) => expr.replace(/\bfold\b/g, 'm.fold')).join(',\n      ')}
+    FROM ${merged} m
+    ON CONFLICT (project_id, session_id) DO UPDATE SET ${SESSION_COLUMNS.filter((c) => !SESSION_KEY_COLUMNS.includes(c))
       .map((c) => `${c} = EXCLUDED.${c}`)
       .join(', ')})`;
+
+/**
+ * The batch's new session events merged into the stored sessions: min/max of time, earliest/latest entries, union of
+ * escalations, counts added, and the batch's steps appended to the path. A step older than the session's latest step
+ * (or a session stored before folds existed) cannot be appended: such sessions are returned in `rebuild` and rebuilt
+ * from their events by the next statement.
+ */
+const SESSIONS_MERGE = `${sessionFolds('batch_session', `batch e JOIN inserted i ON i.event_id = e.event_id WHERE e.session_id IS NOT NULL AND e.for_analytics`)},
+  session_merged AS (
+    SELECT d.project_id, d.session_id, LEAST(s.started_at, d.started_at) AS started_at, GREATEST(s.last_activity_at, d.last_activity_at) AS last_activity_at,
+      ingest_session_fold_merge(s.fold, d.fold) AS fold,
+      coalesce(s.steps_count, 0) + d.steps_count AS steps_count,
+      CASE WHEN d.steps_count = 0 THEN s.step_path ELSE concat_ws(',', s.step_path, d.step_path) END AS step_path,
+      s.session_id IS NOT NULL AND (s.fold IS NULL
+        OR (d.steps_count > 0 AND s.fold #> '{s,last}' IS NOT NULL AND NOT ingest_key_before(s.fold #> '{s,last}', d.first_step))) AS rebuild
+    FROM batch_session_folds d LEFT JOIN sessions s ON s.project_id = d.project_id AND s.session_id = d.session_id),
+  ${sessionsUpsert('sessions_merged', 'session_merged')}`;
+
+/** Sessions rebuilt from all their events (after an erasure, or when a step arrived out of order). */
+const SESSIONS_REBUILD = `session_keys AS (SELECT DISTINCT * FROM json_to_recordset($SESSIONS::json) AS k(project_id text, session_id text)),
+  ${sessionFolds('stored_session', `session_keys k JOIN events e ON e.project_id = k.project_id AND e.session_id = k.session_id WHERE e.for_analytics`)},
+  ${sessionsUpsert('sessions_rebuilt', 'stored_session_folds')}`;
 
 // Only inputs that have an Analytics record are looked at (a task may arrive before its input).
 const INPUT_GOALS_RECOMPUTE = `input_keys AS (SELECT DISTINCT * FROM json_to_recordset($INPUTS::json) AS k(project_id text, input_id text)),
@@ -354,7 +418,7 @@ function withParam(fragment: string, placeholder: string, rows: readonly object[
  */
 export function recomputeQuery(input: RecomputeInput): CompiledQuery | undefined {
   const parts: Sql[] = [];
-  if (input.sessions.length > 0) parts.push(withParam(SESSIONS_RECOMPUTE, 'SESSIONS', input.sessions));
+  if (input.sessions.length > 0) parts.push(withParam(SESSIONS_REBUILD, 'SESSIONS', input.sessions));
   if (input.inputs.length > 0) parts.push(withParam(INPUT_GOALS_RECOMPUTE, 'INPUTS', input.inputs));
   if (input.escalations.length > 0) parts.push(withParam(ESCALATIONS_RECOMPUTE, 'ESCALATIONS', input.escalations));
   if (input.profiles.length > 0) parts.push(withParam(PROFILES_RECOMPUTE, 'PROFILES', input.profiles));
