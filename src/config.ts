@@ -59,6 +59,9 @@ const envSchema = z.object({
   MODEL_DIR: z.string().min(1).optional(),
   PURGE_INTERVAL_MINUTES: z.coerce.number().int().positive().optional(),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
+  INGEST_GROUP_COMMIT: booleanFlag.default(true),
+  INGEST_GROUP_WINDOW_MS: positiveInt(5, 1000),
+  INGEST_GROUP_MAX_EVENTS: positiveInt(5000),
 });
 
 export interface Config {
@@ -90,6 +93,12 @@ export interface Config {
   readonly modelDir?: string;
   readonly purgeIntervalMinutes?: number;
   readonly shutdownTimeoutMs: number;
+  /** Group commit: concurrent ingestion requests share one transaction (see src/ingest/group-commit.ts). */
+  readonly ingestGroupCommit: {
+    readonly enabled: boolean;
+    readonly windowMs: number;
+    readonly maxEvents: number;
+  };
 }
 
 export const DEVELOPMENT_WRITE_KEY = 'dev-write-key';
@@ -154,5 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelDir: e.MODEL_DIR,
     purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    ingestGroupCommit: { enabled: e.INGEST_GROUP_COMMIT, windowMs: e.INGEST_GROUP_WINDOW_MS, maxEvents: e.INGEST_GROUP_MAX_EVENTS },
   };
 }
