@@ -17,16 +17,9 @@ import {
 } from './erasure';
 import { lockKeysOf, type SessionRef } from './locks';
 import { hashId, linkKey, planEvent, toEventRow, tombstoneKey, type PlannedEvent, type Tombstones } from './privacy';
-import {
-  lockAndStateQuery,
-  recomputeQuery,
-  storeQuery,
-  type StoreOutcome,
-  type ContactKey,
-  type EscalationKey,
-  type InputKey,
-  type RecomputeInput,
-} from './queries';
+import { recomputeQuery, type ContactKey, type EscalationKey, type InputKey, type RecomputeInput } from './derive-sql';
+import { lockAndStateQuery } from './state-sql';
+import { storeQuery, type StoreOutcome } from './store-sql';
 import { toAnalyticsRow, toCompletedTaskRow, toConversationRow, toExecutedStepRow, toStepRow } from './rows';
 import { defaultSettings, settingsFromRow, type ProjectSettings } from './settings';
 import { instantOf, parseTimestamp, type Instant } from './time';

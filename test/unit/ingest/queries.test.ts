@@ -1,4 +1,6 @@
-import { lockAndStateQuery, recomputeQuery, storeQuery, type StoreInput } from '../../../src/ingest/queries';
+import { recomputeQuery } from '../../../src/ingest/derive-sql';
+import { lockAndStateQuery } from '../../../src/ingest/state-sql';
+import { storeQuery, type StoreInput } from '../../../src/ingest/store-sql';
 import type { EventRow, StepRow } from '../../../src/ingest/rows';
 
 const event: EventRow = {
