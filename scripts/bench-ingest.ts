@@ -69,6 +69,8 @@ A scratch database is created there and dropped at the end.
   --warmup S     seconds of warm-up before each measurement (default 1)
   --sustain S    seconds of the sustained run (default BENCH_SUSTAIN_SECONDS or 180)
   --only TEXT    only the scenarios whose name contains TEXT (no session growth or sustained run)
+
+BENCH_CPU_PROF=DIR writes a CPU profile of each app server into DIR.
 `;
 
 type Traffic = 'mixed' | 'tasks';
@@ -190,7 +192,10 @@ interface Server {
 }
 
 function startServer(mode: ServerMode, databaseUrl: string, poolSize: number): Promise<Server> {
+  // BENCH_CPU_PROF=dir: the app servers write a V8 CPU profile there (node --cpu-prof), one per scenario.
+  const profile = mode === 'app' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
   const child: ChildProcess = fork(__filename, [mode === 'app' ? '--serve' : '--serve-bare'], {
+    execArgv: [...process.execArgv, ...profile],
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
