@@ -188,19 +188,18 @@ function canonicalJson(value: unknown): string {
  * would otherwise be dropped without a word, so it is an issue naming both positions.
  */
 function conflictingRepeats(items: readonly unknown[], events: readonly { index: number; event: IngestEvent }[]): EventIssue[] {
-  const first = new Map<string, { index: number; text: string }>();
+  const first = new Map<string, number>();
   const issues: EventIssue[] = [];
   for (const { index, event } of events) {
-    const text = canonicalJson(items[index]);
     const earlier = first.get(event.id);
-    if (earlier === undefined) first.set(event.id, { index, text });
-    else if (earlier.text !== text) {
+    if (earlier === undefined) first.set(event.id, index);
+    else if (canonicalJson(items[earlier]) !== canonicalJson(items[index])) {
       issues.push({
         code: 'INGEST_INVALID',
         index,
         id: event.id,
         target: 'id',
-        message: `repeats the id of event ${earlier.index} with different content (events ${earlier.index} and ${index}); an id names one event`,
+        message: `repeats the id of event ${earlier} with different content (events ${earlier} and ${index}); an id names one event`,
       });
     }
   }
