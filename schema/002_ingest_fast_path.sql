@@ -26,28 +26,19 @@ BEGIN
 END
 $$;
 
--- Folds: maps of name → [epoch microseconds, event id, value?]. Keys order events by (time, id in byte order).
--- Merging two maps keeps, per name, the earliest entry (or the latest): commutative and associative, so a session
--- folded batch by batch in any order equals the session folded from all its events at once.
-CREATE FUNCTION ingest_fold_pick(a jsonb, b jsonb, latest boolean) RETURNS jsonb
+-- A session's fold (sessions.fold): f first non-null value per field, l latest non-null value per field, g first
+-- completion per task, x escalation ids, s the latest step; each entry [epoch microseconds, event id, value?], keys
+-- ordering events by (time, id in byte order). Merging two folds keeps, per name, the earliest entry (or the latest):
+-- commutative and associative, so a session folded batch by batch in any order equals the session folded from all
+-- its events at once (src/ingest/derive-sql.ts writes the merge out per field).
+
+-- Two maps of entries merged: per name the earliest entry (the goals, whose names are not known in advance).
+CREATE FUNCTION ingest_fold_earliest(a jsonb, b jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
   SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb) FROM (
     SELECT DISTINCT ON (k) k, v
     FROM (SELECT * FROM jsonb_each(coalesce(a, '{}'::jsonb)) UNION ALL SELECT * FROM jsonb_each(coalesce(b, '{}'::jsonb))) AS e(k, v)
-    ORDER BY k, CASE WHEN latest THEN -(v->>0)::bigint ELSE (v->>0)::bigint END,
-      (CASE WHEN latest THEN NULL ELSE v->>1 END) COLLATE "C", (v->>1) COLLATE "C" DESC) AS picked
-$$;
-
--- A session's fold: f first non-null value per field, l latest non-null value per field, g first completion per task,
--- x escalation ids, s the latest step. NULL is the fold of no events.
-CREATE FUNCTION ingest_session_fold_merge(a jsonb, b jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE jsonb_build_object(
-    'f', ingest_fold_pick(a->'f', b->'f', false),
-    'l', ingest_fold_pick(a->'l', b->'l', true),
-    'g', ingest_fold_pick(a->'g', b->'g', false),
-    'x', coalesce(a->'x', '{}'::jsonb) || coalesce(b->'x', '{}'::jsonb),
-    's', ingest_fold_pick(a->'s', b->'s', true)) END
+    ORDER BY k, (v->>0)::bigint, (v->>1) COLLATE "C") AS picked
 $$;
 
 -- Whether key a = [micros, id] orders before key b.

@@ -74,8 +74,8 @@ const entries = (list: readonly (readonly [string, string])[], order: string) =>
  * all of a session's events (a rebuild); both give the same fold, so neither depends on the order events arrive in.
  */
 function sessionFolds(name: string, source: string): string {
-  const firstFields = [['user_id', 'user_id'] as const, ...SESSION_FIELDS.filter(([, , r]) => r === 'first').map(([c]) => [c, c] as const)];
-  const latestFields = [['rating', 'rating'] as const, ...SESSION_FIELDS.filter(([, , r]) => r === 'latest').map(([c]) => [c, c] as const)];
+  const firstFields = FIRST_FOLD_FIELDS.map((c) => [c, c] as const);
+  const latestFields = LATEST_FOLD_FIELDS.map((c) => [c, c] as const);
   return `${name}_events AS (
     SELECT e.project_id, e.session_id, e.event_id, e.type, e.occurred_at, (extract(epoch FROM e.occurred_at) * 1000000)::bigint AS us,
       e.contact_id AS user_id, e.payload->>'task' AS task, e.payload->>'entityReferenceId' AS step, e.payload->>'escalationId' AS escalation,
@@ -92,13 +92,15 @@ function sessionFolds(name: string, source: string): string {
       jsonb_build_object(
         'f', ${entries(firstFields, BY_TIME)},
         'l', ${entries(latestFields, BY_TIME_DESC)},
-        'g', coalesce((SELECT g.goals FROM ${name}_goals g WHERE g.project_id = e.project_id AND g.session_id = e.session_id), '{}'::jsonb),
+        'g', coalesce(g.goals, '{}'::jsonb),
         'x', coalesce(jsonb_object_agg(escalation, true) FILTER (WHERE type = 'handover' AND escalation IS NOT NULL), '{}'::jsonb),
         's', jsonb_strip_nulls(jsonb_build_object('last', (array_agg(${EVENT_KEY} ORDER BY ${BY_TIME_DESC}) FILTER (WHERE type = 'step.executed'))[1]))) AS fold,
       string_agg(step, ',' ORDER BY ${BY_TIME}) FILTER (WHERE type = 'step.executed') AS step_path,
       (count(*) FILTER (WHERE type = 'step.executed'))::integer AS steps_count,
       (array_agg(${EVENT_KEY} ORDER BY ${BY_TIME}) FILTER (WHERE type = 'step.executed'))[1] AS first_step
-    FROM ${name}_events e GROUP BY e.project_id, e.session_id)`;
+    -- A join, not a subquery per session: the goals CTE would be evaluated again for every session.
+    FROM ${name}_events e LEFT JOIN ${name}_goals g ON g.project_id = e.project_id AND g.session_id = e.session_id
+    GROUP BY e.project_id, e.session_id, g.goals)`;
 }
 
 /** Writes the session rows of `merged` (project_id, session_id, started_at, last_activity_at, step_path, steps_count, fold). */
@@ -111,6 +113,33 @@ const sessionsUpsert = (name: string, merged: string) => `${name} AS (
       .map((c) => `${c} = EXCLUDED.${c}`)
       .join(', ')})`;
 
+const FIRST_FOLD_FIELDS = ['user_id', ...SESSION_FIELDS.filter(([, , r]) => r === 'first').map(([c]) => c)];
+const LATEST_FOLD_FIELDS = ['rating', ...SESSION_FIELDS.filter(([, , r]) => r === 'latest').map(([c]) => c)];
+
+/** The earlier (or later) of the entries `name` of maps a and b, by their [micros, id] keys; whichever exists. */
+function pickEntryOf(a: string, b: string, name: string, latest: boolean): string {
+  const [x, y] = [`${a}->'${name}'`, `${b}->'${name}'`];
+  const bWins = latest ? `ingest_key_before(${x}, ${y})` : `ingest_key_before(${y}, ${x})`;
+  return `CASE WHEN ${y} IS NULL THEN ${x} WHEN ${x} IS NULL OR ${bWins} THEN ${y} ELSE ${x} END`;
+}
+
+const pickAll = (a: string, b: string, fields: readonly string[], latest: boolean) =>
+  `jsonb_strip_nulls(jsonb_build_object(${fields.map((f) => `'${f}', ${pickEntryOf(a, b, f, latest)}`).join(', ')}))`;
+
+/**
+ * Two session folds merged (see schema/002): per field the earliest (f) or latest (l) entry, per task its first
+ * completion (g), the union of escalations (x), the latest step (s). Commutative and associative, written out per
+ * field so that PostgreSQL evaluates plain expressions; only the goals, a map of unknown keys, call a function.
+ */
+function foldMerge(a: string, b: string): string {
+  return `CASE WHEN ${a} IS NULL THEN ${b} ELSE jsonb_build_object(
+        'f', ${pickAll(`${a}->'f'`, `${b}->'f'`, FIRST_FOLD_FIELDS, false)},
+        'l', ${pickAll(`${a}->'l'`, `${b}->'l'`, LATEST_FOLD_FIELDS, true)},
+        'g', CASE WHEN ${b}->'g' = '{}'::jsonb THEN ${a}->'g' ELSE ingest_fold_earliest(${a}->'g', ${b}->'g') END,
+        'x', (${a}->'x') || (${b}->'x'),
+        's', ${pickAll(`${a}->'s'`, `${b}->'s'`, ['last'], true)}) END`;
+}
+
 /**
  * The batch's new session events merged into the stored sessions: min/max of time, earliest/latest entries, union of
  * escalations, counts added, and the batch's steps appended to the path. A step older than the session's latest step
@@ -120,7 +149,7 @@ const sessionsUpsert = (name: string, merged: string) => `${name} AS (
 export const SESSIONS_MERGE = `${sessionFolds('batch_session', `batch e JOIN inserted i ON i.event_id = e.event_id WHERE e.session_id IS NOT NULL AND e.for_analytics`)},
   session_merged AS (
     SELECT d.project_id, d.session_id, LEAST(s.started_at, d.started_at) AS started_at, GREATEST(s.last_activity_at, d.last_activity_at) AS last_activity_at,
-      ingest_session_fold_merge(s.fold, d.fold) AS fold,
+      ${foldMerge('s.fold', 'd.fold')} AS fold,
       coalesce(s.steps_count, 0) + d.steps_count AS steps_count,
       CASE WHEN d.steps_count = 0 THEN s.step_path ELSE concat_ws(',', s.step_path, d.step_path) END AS step_path,
       s.session_id IS NOT NULL AND (s.fold IS NULL
