@@ -166,5 +166,5 @@ describe('out-of-order, concurrent delivery stores exactly what in-order process
     } finally {
       await h.close();
     }
-  });
+  }, 180_000);
 });
