@@ -73,6 +73,9 @@ const envSchema = z.object({
   KEEP_ALIVE_TIMEOUT_MS: positiveInt(5000),
   MAX_CONNECTIONS: positiveInt(1000),
   METRICS_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  INGEST_GROUP_COMMIT: booleanFlag.default(true),
+  INGEST_GROUP_WINDOW_MS: positiveInt(5, 1000),
+  INGEST_GROUP_MAX_EVENTS: positiveInt(5000),
 });
 
 export interface Config {
@@ -132,6 +135,12 @@ export interface Config {
   };
   /** When set, GET /metrics answers to this key; unset, /metrics does not exist. */
   readonly metricsKey?: string;
+  /** Group commit: concurrent ingestion requests share one transaction (see src/ingest/group-commit.ts). */
+  readonly ingestGroupCommit: {
+    readonly enabled: boolean;
+    readonly windowMs: number;
+    readonly maxEvents: number;
+  };
 }
 
 export const DEVELOPMENT_WRITE_KEY = 'dev-write-key';
@@ -223,5 +232,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxConnections: e.MAX_CONNECTIONS,
     },
     metricsKey: e.METRICS_KEY,
+    ingestGroupCommit: { enabled: e.INGEST_GROUP_COMMIT, windowMs: e.INGEST_GROUP_WINDOW_MS, maxEvents: e.INGEST_GROUP_MAX_EVENTS },
   };
 }

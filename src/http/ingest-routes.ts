@@ -3,6 +3,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../app';
 import { ingestInvalid, malformedJson, unauthorized, unsupportedMediaType } from '../errors';
 import { parseBody, parseContentType } from '../ingest/body';
+import { GroupCommitter } from '../ingest/group-commit';
 import { ingestEvents } from '../ingest/ingest';
 import { loadSettings, saveSettings, SettingsBodySchema } from '../ingest/settings';
 import { SIGNATURE_HEADER, verifySignature } from '../ingest/signature';
@@ -24,6 +25,7 @@ function header(value: string | string[] | undefined): string | undefined {
 export function createIngestRouter(ctx: AppContext, metrics: Metrics): Router {
   const router = Router();
   const { config } = ctx;
+  const groupCommitter = config.ingestGroupCommit.enabled ? new GroupCommitter(ctx.db, config.ingestGroupCommit) : undefined;
 
   // Read keys never write: only WRITE_KEYS are consulted.
   const requireWriteKey: RequestHandler = (req, _res, next) => {
@@ -51,8 +53,9 @@ export function createIngestRouter(ctx: AppContext, metrics: Metrics): Router {
     if (config.webhookSecret !== undefined) verifySignature(config.webhookSecret, body, header(req.headers[SIGNATURE_HEADER]));
     const items = parseBody(body, parseContentType(req.headers['content-type']), config.maxBatchEvents);
     if (items.length === 0) throw ingestInvalid('The batch contains no events');
+    // Validated before grouping: an invalid event rejects only its own request.
     const events = validateEvents(items);
-    const result = await ingestEvents(ctx.db, events);
+    const result = groupCommitter !== undefined ? await groupCommitter.ingest(events) : await ingestEvents(ctx.db, events);
     metrics.observeIngested(result);
     res.status(result.accepted > 0 ? 201 : 200).json(result);
   });

@@ -8,18 +8,8 @@ import type { Queryable } from '../db';
 import { endUserOf, isSessionEvent, type IngestEvent } from './events';
 import type { SessionRef } from './locks';
 import { hashId, linkKey, tombstoneKey, type Tombstones } from './privacy';
-import {
-  ERASE_SQL,
-  ERASURE_CONTACTS_SQL,
-  ERASURE_REBUILD_SQL,
-  ERASURE_SESSIONS_SQL,
-  type ContactKey,
-  type ErasedContact,
-  type ErasedSession,
-  type EscalationKey,
-  type InputKey,
-  type RecomputeInput,
-} from './queries';
+import type { ContactKey, EscalationKey, InputKey, RecomputeInput } from './derive-sql';
+import { eraseQuery, erasureContactsQuery, erasureRebuildQuery, erasureSessionsQuery, type ErasedContact, type ErasedSession } from './erasure-sql';
 import { formatMicros, type Instant } from './time';
 
 export interface TimedEvent {
@@ -67,9 +57,9 @@ export function erasuresOf(events: readonly TimedEvent[]): Erasure[] {
 
 /** Sessions that already hold data of the contacts to erase (dated at or before each erasure). */
 export async function findErasedSessions(db: Queryable, erasures: readonly Erasure[]): Promise<ErasedSessionRef[]> {
-  const r = await db.query<{ project_id: string; contact_id: string; session_id: string }>(ERASURE_SESSIONS_SQL, [
-    JSON.stringify(erasures.map((e) => ({ p: e.projectId, c: e.contactId, h: hashId(e.contactId), t: e.at.iso }))),
-  ]);
+  const r = await db.query<{ project_id: string; contact_id: string; session_id: string }>(
+    erasureSessionsQuery(erasures.map((e) => ({ p: e.projectId, c: e.contactId, h: hashId(e.contactId), t: e.at.iso }))),
+  );
   return r.rows.map((row) => ({ projectId: row.project_id, contactId: row.contact_id, sessionId: row.session_id }));
 }
 
@@ -79,7 +69,7 @@ export function toErasedContacts(erasures: readonly Erasure[]): ErasedContact[] 
 
 /** Contacts whose events the erasure would remove; their profile rows are rebuilt, so they must be locked too. */
 export async function findAffectedContacts(db: Queryable, contacts: readonly ErasedContact[], sessions: readonly ErasedSession[]): Promise<ContactRef[]> {
-  const r = await db.query<{ project_id: string; contact_id: string }>(ERASURE_CONTACTS_SQL, [JSON.stringify(contacts), JSON.stringify(sessions)]);
+  const r = await db.query<{ project_id: string; contact_id: string }>(erasureContactsQuery(contacts, sessions));
   return r.rows.map((row) => ({ projectId: row.project_id, contactId: row.contact_id }));
 }
 
@@ -133,13 +123,10 @@ export function tombstonesInForce(
  * events from what remains. Returns the derived rows the recompute step must rebuild.
  */
 export async function applyErasures(tx: Queryable, contacts: readonly ErasedContact[], sessions: readonly ErasedSession[]): Promise<RecomputeInput> {
-  const erased = await tx.query<{ contacts: ContactKey[] }>(ERASE_SQL, [JSON.stringify(contacts), JSON.stringify(sessions)]);
+  const erased = await tx.query<{ contacts: ContactKey[] }>(eraseQuery(contacts, sessions));
   const affected = erased.rows[0]?.contacts ?? [];
   const sessionKeys = sessions.map((s) => ({ project_id: s.project_id, session_id: s.session_id }));
-  const rebuilt = await tx.query<{ escalations: EscalationKey[]; inputs: InputKey[] }>(ERASURE_REBUILD_SQL, [
-    JSON.stringify(affected),
-    JSON.stringify(sessionKeys),
-  ]);
+  const rebuilt = await tx.query<{ escalations: EscalationKey[]; inputs: InputKey[] }>(erasureRebuildQuery(affected, sessionKeys));
   const row = rebuilt.rows[0];
   return {
     sessions: sessionKeys,

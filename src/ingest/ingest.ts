@@ -17,17 +17,9 @@ import {
 } from './erasure';
 import { lockKeysOf, type SessionRef } from './locks';
 import { hashId, linkKey, planEvent, toEventRow, tombstoneKey, type PlannedEvent, type Tombstones } from './privacy';
-import {
-  LOCK_SQL,
-  recomputeQuery,
-  STATE_SQL,
-  storeQuery,
-  type ContactKey,
-  type EscalationKey,
-  type InputKey,
-  type RecomputeInput,
-  type SessionKey,
-} from './queries';
+import { recomputeQuery, type ContactKey, type EscalationKey, type InputKey, type RecomputeInput } from './derive-sql';
+import { lockAndStateQuery } from './state-sql';
+import { storeQuery, type StoreOutcome } from './store-sql';
 import { toAnalyticsRow, toCompletedTaskRow, toConversationRow, toExecutedStepRow, toStepRow } from './rows';
 import { defaultSettings, settingsFromRow, type ProjectSettings } from './settings';
 import { instantOf, parseTimestamp, type Instant } from './time';
@@ -79,24 +71,54 @@ function instantOfEvent(event: IngestEvent): Instant {
  * ingestEvents(db, [taskCompleted('e1'), taskCompleted('e1')]) → { accepted: 1, duplicates: 1, dropped: 0 }
  */
 export async function ingestEvents(db: Database, events: readonly IngestEvent[], options: IngestOptions = {}): Promise<IngestResult> {
+  const [result] = await ingestRequests(db, [events], options);
+  return result as IngestResult;
+}
+
+/** What became of one new event: stored, or acknowledged and dropped. An event absent from the outcome was a duplicate. */
+type Outcome = Map<string, 'accepted' | 'dropped'>;
+
+/**
+ * Several requests' batches in one transaction (group commit), each with its own result. An id that appears in more
+ * than one of them counts for the first; later copies are duplicates. Atomic over all of them: when it throws, nothing
+ * of any request was stored.
+ * ingestRequests(db, [[e1], [e1, e2]]) → [{ accepted: 1, … }, { accepted: 1, duplicates: 1, … }]
+ */
+export async function ingestRequests(db: Database, requests: readonly (readonly IngestEvent[])[], options: IngestOptions = {}): Promise<IngestResult[]> {
   const seen = new Set<string>();
   const timed: TimedEvent[] = [];
-  for (const event of events) {
-    if (seen.has(event.id)) continue;
-    seen.add(event.id);
-    timed.push({ event, at: instantOfEvent(event) });
-  }
-  const repeated = events.length - timed.length;
-  if (timed.length === 0) return { accepted: 0, duplicates: repeated, dropped: 0 };
+  // Per request, the ids it brought first; its other events are repeats.
+  const owned = requests.map((events) => {
+    const ids: string[] = [];
+    for (const event of events) {
+      if (seen.has(event.id)) continue;
+      seen.add(event.id);
+      ids.push(event.id);
+      timed.push({ event, at: instantOfEvent(event) });
+    }
+    return ids;
+  });
+  const outcome = timed.length === 0 ? new Map() : await ingestWithRetries(db, timed, options);
+  return requests.map((events, i) => {
+    let accepted = 0;
+    let dropped = 0;
+    for (const id of owned[i] ?? []) {
+      const o = outcome.get(id);
+      if (o === 'accepted') accepted++;
+      else if (o === 'dropped') dropped++;
+    }
+    return { accepted, duplicates: events.length - accepted - dropped, dropped };
+  });
+}
 
+async function ingestWithRetries(db: Database, timed: readonly TimedEvent[], options: IngestOptions): Promise<Outcome> {
   const erasures = erasuresOf(timed);
   // A first look without locks, so that the usual erasure gets all its locks on the first attempt.
   let extra: ExtraLocks = { sessions: erasures.length > 0 ? await findErasedSessions(db, erasures) : [], contacts: [] };
   const nowMicros = instantOf(options.now?.() ?? new Date()).micros;
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await db.transaction((tx) => ingestInTransaction(tx, timed, erasures, extra, nowMicros));
-      return { ...result, duplicates: result.duplicates + repeated };
+      return await db.transaction((tx) => ingestInTransaction(tx, timed, erasures, extra, nowMicros));
     } catch (err) {
       if (attempt >= MAX_ATTEMPTS) throw err;
       if (err instanceof MoreLocksNeeded) extra = err.locks;
@@ -112,7 +134,6 @@ interface State {
 
 async function lockAndReadState(tx: Queryable, timed: readonly TimedEvent[], extra: ExtraLocks): Promise<State> {
   const events = timed.map((t) => t.event);
-  await tx.query(prepared({ text: LOCK_SQL, values: [JSON.stringify(lockKeysOf(events, extra.sessions, extra.contacts))] }));
   const projects = [...new Set(events.map((e) => e.projectId))];
   const contactHashes = new Map<string, { p: string; h: string }>();
   const sessionIds = new Map<string, { p: string; s: string }>();
@@ -121,13 +142,19 @@ async function lockAndReadState(tx: Queryable, timed: readonly TimedEvent[], ext
     if (user !== undefined) contactHashes.set(contactKey(e.projectId, user), { p: e.projectId, h: hashId(user) });
     if (isSessionEvent(e)) sessionIds.set(sessionKey(e.projectId, e.sessionId), { p: e.projectId, s: e.sessionId });
   }
-  const r = await tx.query<{ settings: Record<string, unknown>[]; contacts: [string, string, string][]; sessions: [string, string, string, string][] }>(
-    prepared({
-      text: STATE_SQL,
-      values: [JSON.stringify(projects), JSON.stringify([...contactHashes.values()]), JSON.stringify([...sessionIds.values()])],
-    }),
+  const r = await tx.query<{
+    state: { settings: Record<string, unknown>[]; contacts: [string, string, string][]; sessions: [string, string, string, string][] };
+  }>(
+    prepared(
+      lockAndStateQuery({
+        lockKeys: lockKeysOf(events, extra.sessions, extra.contacts),
+        projects,
+        contacts: [...contactHashes.values()],
+        sessions: [...sessionIds.values()],
+      }),
+    ),
   );
-  const row = r.rows[0] ?? { settings: [], contacts: [], sessions: [] };
+  const row = r.rows[0]?.state ?? { settings: [], contacts: [], sessions: [] };
   const settings = new Map(row.settings.map((s) => settingsFromRow(s)).map((s) => [s.projectId, s]));
   const contacts = new Map(row.contacts.map(([p, h, at]) => [tombstoneKey(p, h), BigInt(at)]));
   const sessions = new Map<string, bigint>();
@@ -163,7 +190,7 @@ async function ingestInTransaction(
   erasures: readonly Erasure[],
   extra: ExtraLocks,
   nowMicros: bigint,
-): Promise<IngestResult> {
+): Promise<Outcome> {
   const state = await lockAndReadState(tx, timed, extra);
 
   // Under the contact locks no new data of these contacts can appear; anything found now that is not locked appeared
@@ -185,30 +212,28 @@ async function ingestInTransaction(
     return s;
   };
   const planned = timed.map(({ event, at }) => planEvent(event, at, settingsOf(event.projectId), tombstones, nowMicros));
-  const inserted = await storeEvents(tx, planned);
+  const stored = await storeEvents(tx, planned);
+  const inserted = new Set(stored.inserted ?? []);
 
-  let accepted = 0;
-  let dropped = 0;
+  const outcome: Outcome = new Map();
   const fresh: PlannedEvent[] = [];
   for (const p of planned) {
     if (!inserted.has(p.event.id)) continue;
-    if (p.dropped !== undefined) dropped++;
-    else {
-      accepted++;
-      fresh.push(p);
-    }
+    outcome.set(p.event.id, p.dropped !== undefined ? 'dropped' : 'accepted');
+    if (p.dropped === undefined) fresh.push(p);
   }
 
   // A redelivered erasure has already been applied; a new one (or a newly found session of an erased contact) is applied now.
   const newErasures = erasedContacts.filter((_, i) => erasures[i]?.eventIds.some((id) => inserted.has(id)));
   const fromErasures =
     newErasures.length > 0 || sessionErasures.length > 0 ? await applyErasures(tx, newErasures, sessionErasures) : undefined;
-  const recompute = recomputeQuery(mergeKeys(affectedKeys(fresh), fromErasures));
+  const rebuild: RecomputeInput = { sessions: stored.rebuild ?? [], inputs: [], escalations: [], profiles: [] };
+  const recompute = recomputeQuery(mergeKeys(mergeKeys(affectedKeys(fresh), rebuild), fromErasures));
   if (recompute !== undefined) await tx.query(prepared(recompute));
-  return { accepted, duplicates: planned.length - accepted - dropped, dropped };
+  return outcome;
 }
 
-async function storeEvents(tx: Queryable, planned: readonly PlannedEvent[]): Promise<Set<string>> {
+async function storeEvents(tx: Queryable, planned: readonly PlannedEvent[]): Promise<StoreOutcome> {
   const input = {
     events: planned.map(toEventRow),
     completedTasks: [] as ReturnType<typeof toCompletedTaskRow>[],
@@ -217,6 +242,7 @@ async function storeEvents(tx: Queryable, planned: readonly PlannedEvent[]): Pro
     executedSteps: [] as ReturnType<typeof toExecutedStepRow>[],
     steps: [] as ReturnType<typeof toStepRow>[],
     touchesProfiles: planned.some((p) => p.forProfile),
+    touchesSessions: planned.some((p) => p.forAnalytics && isSessionEvent(p.event)),
   };
   for (const p of planned) {
     const { event, at } = p;
@@ -227,26 +253,24 @@ async function storeEvents(tx: Queryable, planned: readonly PlannedEvent[]): Pro
     else if (event.type === 'message') input.conversations.push(toConversationRow(event, at));
     else if (event.type === 'step.executed') input.executedSteps.push(toExecutedStepRow(event, at));
   }
-  const r = await tx.query<{ event_id: string }>(prepared(storeQuery(input)));
-  return new Set(r.rows.map((row) => row.event_id));
+  const r = await tx.query<StoreOutcome>(prepared(storeQuery(input)));
+  return r.rows[0] ?? { inserted: null, rebuild: null };
 }
 
-/** Derived rows that new events change. */
+/** Derived rows that new events change and the store statement does not merge itself (sessions it does). */
 export function affectedKeys(fresh: readonly PlannedEvent[]): RecomputeInput {
-  const sessions = new Map<string, SessionKey>();
   const inputs = new Map<string, InputKey>();
   const escalations = new Map<string, EscalationKey>();
   const profiles = new Map<string, ContactKey>();
   for (const { event, forAnalytics, forProfile } of fresh) {
     const p = event.projectId;
-    if (forAnalytics && isSessionEvent(event)) sessions.set(`${p}\n${event.sessionId}`, { project_id: p, session_id: event.sessionId });
     if (forAnalytics && (event.type === 'input' || event.type === 'task.completed') && event.inputId) {
       inputs.set(`${p}\n${event.inputId}`, { project_id: p, input_id: event.inputId });
     }
     if (forAnalytics && event.type === 'handover') escalations.set(`${p}\n${event.escalationId}`, { project_id: p, escalation_id: event.escalationId });
     if (forProfile && event.type === 'profile.updated') profiles.set(`${p}\n${event.contactId}`, { project_id: p, contact_id: event.contactId });
   }
-  return { sessions: [...sessions.values()], inputs: [...inputs.values()], escalations: [...escalations.values()], profiles: [...profiles.values()] };
+  return { sessions: [], inputs: [...inputs.values()], escalations: [...escalations.values()], profiles: [...profiles.values()] };
 }
 
 function mergeKeys(a: RecomputeInput, b: RecomputeInput | undefined): RecomputeInput {

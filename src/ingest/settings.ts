@@ -1,7 +1,7 @@
 // PUT body / project_settings row → ProjectSettings: the per-project privacy switches and retention periods.
 import { z } from 'zod';
 import type { Queryable } from '../db';
-import { LOAD_SETTINGS_SQL, SAVE_SETTINGS_SQL } from './queries';
+import { loadSettingsQuery, saveSettingsQuery } from './settings-sql';
 
 export const RETENTION_KINDS = ['events', 'analytics', 'conversations', 'steps', 'sessions', 'escalations', 'tasks', 'profiles'] as const;
 export type RetentionKind = (typeof RETENTION_KINDS)[number];
@@ -69,19 +69,14 @@ export function settingsFromRow(row: Record<string, unknown>): ProjectSettings {
 }
 
 export async function loadSettings(db: Queryable, projectId: string): Promise<ProjectSettings> {
-  const r = await db.query<Record<string, unknown>>(LOAD_SETTINGS_SQL, [projectId]);
+  const r = await db.query<Record<string, unknown>>(loadSettingsQuery(projectId));
   const row = r.rows[0];
   return row === undefined ? defaultSettings(projectId) : settingsFromRow(row);
 }
 
 export async function saveSettings(db: Queryable, projectId: string, body: SettingsBody): Promise<ProjectSettings> {
-  const r = await db.query<Record<string, unknown>>(SAVE_SETTINGS_SQL, [
-    projectId,
-    body.collectAnalytics,
-    body.contactProfiles,
-    body.maskSensitive,
-    body.maskIp,
-    ...RETENTION_KINDS.map((k) => body.retention[k]),
-  ]);
+  const r = await db.query<Record<string, unknown>>(
+    saveSettingsQuery([projectId, body.collectAnalytics, body.contactProfiles, body.maskSensitive, body.maskIp, ...RETENTION_KINDS.map((k) => body.retention[k])]),
+  );
   return settingsFromRow(r.rows[0] as Record<string, unknown>);
 }

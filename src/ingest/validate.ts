@@ -63,6 +63,8 @@ export function checkJsonSafety(item: unknown): { target: string; message: strin
     for (const [key, v] of Object.entries(value)) {
       const problem = badString(key);
       if (problem !== undefined) problems.push({ target: formatPath(path), message: `has a field name that ${problem}` });
+      // Parsing into an object would set its prototype instead of a field, so the value would vanish: refused by name.
+      else if (key === '__proto__') problems.push({ target: formatPath([...path, key]), message: 'is a reserved name and cannot be a field' });
       else stack.push({ value: v, path: [...path, key] });
     }
   }
@@ -171,15 +173,51 @@ export function validateEvent(item: unknown, index: number): { event: IngestEven
   return { issues: issuesOf(parsed.error, item).map((p) => issue(p.target, p.message)) };
 }
 
+/** JSON text with object keys sorted, so that two deliveries of one event compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The same id twice in one batch: an identical copy is a redelivery (a duplicate); a different one is a producer bug that
+ * would otherwise be dropped without a word, so it is an issue naming both positions.
+ */
+function conflictingRepeats(items: readonly unknown[], events: readonly { index: number; event: IngestEvent }[]): EventIssue[] {
+  const first = new Map<string, number>();
+  const issues: EventIssue[] = [];
+  for (const { index, event } of events) {
+    const earlier = first.get(event.id);
+    if (earlier === undefined) first.set(event.id, index);
+    else if (canonicalJson(items[earlier]) !== canonicalJson(items[index])) {
+      issues.push({
+        code: 'INGEST_INVALID',
+        index,
+        id: event.id,
+        target: 'id',
+        message: `repeats the id of event ${earlier} with different content (events ${earlier} and ${index}); an id names one event`,
+      });
+    }
+  }
+  return issues;
+}
+
 /** All items valid → the typed events; otherwise throws INGEST_INVALID (400) whose details list every problem. */
 export function validateEvents(items: readonly unknown[]): IngestEvent[] {
-  const events: IngestEvent[] = [];
+  const valid: { index: number; event: IngestEvent }[] = [];
   const issues: EventIssue[] = [];
   items.forEach((item, index) => {
     const result = validateEvent(item, index);
-    if ('event' in result) events.push(result.event);
+    if ('event' in result) valid.push({ index, event: result.event });
     else issues.push(...result.issues);
   });
+  issues.push(...conflictingRepeats(items, valid));
+  issues.sort((a, b) => a.index - b.index);
+  const events = valid.map((v) => v.event);
   if (issues.length > 0) {
     const invalid = new Set(issues.map((i) => i.index)).size;
     throw ingestInvalid(`${invalid} of ${items.length} event${items.length === 1 ? '' : 's'} invalid; nothing was stored`, {

@@ -208,7 +208,8 @@ describe('POST /api/v1/events: every event type and its derived rows', () => {
       snapshot_name: null,
     });
 
-    const [session] = await h.db.query("SELECT * FROM sessions WHERE session_id = 'sb'").then((r) => r.rows);
+    // fold is the session's merge state (schema/002), not a published column.
+    const [session] = await h.db.query("SELECT * FROM sessions WHERE session_id = 'sb'").then((r) => r.rows.map(({ fold: _fold, ...row }) => row));
     expect(session).toEqual({
       id: 'p1:sb',
       project_id: 'p1',

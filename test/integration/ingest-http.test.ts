@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { signBody } from '../../src/ingest/signature';
-import { countRows, createHarness, input, READ_KEY, taskCompleted, WRITE_KEY, type IngestHarness } from './ingest-support';
+import { countRows, createHarness, input, profileUpdated, READ_KEY, taskCompleted, WRITE_KEY, type IngestHarness } from './ingest-support';
 
 const json = (body: unknown) => JSON.stringify(body);
 
@@ -185,12 +185,47 @@ describe('POST /api/v1/events over HTTP', () => {
       expect(completed).toEqual([{ n: 1 }]);
     });
 
-    it('the same id twice in one batch is stored once; a changed copy does not overwrite the first', async () => {
+    it('the same id twice in one batch, identical (keys in any order), is stored once and counted as a duplicate', async () => {
       const event = taskCompleted('dup-2', 101, { contactId: 'dupe2', sessionId: 'ds2', task: 'Account Registration' });
-      const res = await post(h, json([event, { ...event, task: 'Changed' }]));
+      const reordered = Object.fromEntries(Object.entries(event).reverse());
+      const res = await post(h, json([event, reordered]));
       expect([res.status, res.body]).toEqual([201, { accepted: 1, duplicates: 1, dropped: 0 }]);
       const tasks = await h.db.query("SELECT task, completion_count FROM contact_tasks WHERE contact_id = 'dupe2'").then((r) => r.rows);
       expect(tasks).toEqual([{ task: 'Account Registration', completion_count: 1 }]);
+    });
+
+    it('the same id twice in one batch with different content → 400 naming both positions, nothing stored', async () => {
+      const event = taskCompleted('dup-3', 102, { contactId: 'dupe3', sessionId: 'ds3', task: 'Account Registration' });
+      const other = taskCompleted('dup-4', 102, { contactId: 'dupe3', sessionId: 'ds3' });
+      const res = await post(h, json([event, other, { ...event, task: 'Changed' }]));
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([
+        {
+          code: 'INGEST_INVALID',
+          index: 2,
+          id: 'dup-3',
+          target: 'id',
+          message: 'repeats the id of event 0 with different content (events 0 and 2); an id names one event',
+        },
+      ]);
+      expect(await h.db.query("SELECT event_id FROM events WHERE event_id LIKE 'dup-3' OR event_id = 'dup-4'").then((r) => r.rows)).toEqual([]);
+    });
+  });
+
+  describe('field names', () => {
+    it.each([
+      ['custom.__proto__', '{"custom":{"__proto__":{"tier":"gold"},"plan":"x"}}'],
+      ['custom.plan.__proto__', '{"custom":{"plan":{"__proto__":1}}}'],
+    ])('%s → 400 naming the field, nothing stored', async (target, fields) => {
+      // Written as text: an object literal with __proto__ would not carry the field at all.
+      const event = JSON.stringify(profileUpdated('proto-1', 0, { contactId: 'proto' }));
+      const body = `[${event.slice(0, -1)},${fields.slice(1)}]`;
+      const res = await post(h, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([
+        { code: 'INGEST_INVALID', index: 0, id: 'proto-1', target, message: 'is a reserved name and cannot be a field' },
+      ]);
+      expect(await h.db.query("SELECT count(*)::integer AS n FROM contact_profiles WHERE contact_id = 'proto'").then((r) => r.rows)).toEqual([{ n: 0 }]);
     });
   });
 });

@@ -1,4 +1,6 @@
-import { LOCK_SQL, recomputeQuery, storeQuery, type StoreInput } from '../../../src/ingest/queries';
+import { recomputeQuery } from '../../../src/ingest/derive-sql';
+import { lockAndStateQuery } from '../../../src/ingest/state-sql';
+import { storeQuery, type StoreInput } from '../../../src/ingest/store-sql';
 import type { EventRow, StepRow } from '../../../src/ingest/rows';
 
 const event: EventRow = {
@@ -12,11 +14,15 @@ const event: EventRow = {
   for_analytics: false,
   for_profile: false,
 };
-const empty: StoreInput = { events: [event], completedTasks: [], analytics: [], conversations: [], executedSteps: [], steps: [], touchesProfiles: false };
+const empty: StoreInput = { events: [event], completedTasks: [], analytics: [], conversations: [], executedSteps: [], steps: [], touchesProfiles: false, touchesSessions: false };
 
 describe('ingestion SQL', () => {
-  it('locks with one statement over a JSON list of keys', () => {
-    expect(LOCK_SQL).toBe('SELECT count(pg_advisory_xact_lock(k::bigint)) AS locked FROM json_array_elements_text($1::json) AS k');
+  it('lockAndStateQuery: one call of the migration\'s function, every list as one JSON parameter', () => {
+    const q = lockAndStateQuery({ lockKeys: ['-2', '7'], projects: ['p1'], contacts: [{ p: 'p1', h: 'ab' }], sessions: [{ p: 'p1', s: 's1' }] });
+    expect(q).toEqual({
+      text: 'SELECT ingest_lock_and_read_state($1::json, $2::json, $3::json, $4::json) AS state',
+      values: ['["-2","7"]', '["p1"]', '[{"p":"p1","h":"ab"}]', '[{"p":"p1","s":"s1"}]'],
+    });
   });
 
   it('storeQuery with events only: one recordset parameter, insert in event-id order, ids returned', () => {
@@ -27,7 +33,7 @@ describe('ingestion SQL', () => {
         'inserted AS (INSERT INTO events (event_id, type, project_id, contact_id, session_id, occurred_at, payload, for_analytics, for_profile) ' +
         'SELECT event_id, type, project_id, contact_id, session_id, occurred_at, payload, for_analytics, for_profile FROM batch ' +
         'ORDER BY event_id COLLATE "C" ON CONFLICT (event_id) DO NOTHING RETURNING event_id)\n' +
-        'SELECT event_id FROM inserted',
+        'SELECT (SELECT json_agg(event_id) FROM inserted) AS inserted, NULL::json AS rebuild',
       values: [JSON.stringify([event])],
     });
   });
