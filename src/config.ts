@@ -62,6 +62,8 @@ const envSchema = z.object({
   ODATA_STATEMENT_TIMEOUT_MS: positiveInt(30000),
   ODATA_BUFFER_BYTES: positiveInt(8 * 1024 * 1024),
   ODATA_SEND_TIMEOUT_MS: positiveInt(30000),
+  ODATA_STATEMENT_CACHE_SIZE: z.coerce.number().int().min(0).max(10000).default(200),
+  ODATA_PARALLEL_MIN_SCAN_MB: z.coerce.number().int().min(0).max(1024 * 1024).default(64),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
   HEALTH_TIMEOUT_MS: positiveInt(2000),
   MODEL_DIR: z.string().min(1).optional(),
@@ -117,6 +119,9 @@ export interface Config {
     readonly statementTimeoutMs: number;
     readonly bufferBytes: number;
     readonly consumerTimeoutMs: number;
+    /** Prepared statements kept per read connection (0: none). */
+    readonly statementCacheSize: number;
+    readonly parallelMinScanMb: number;
   };
   readonly modelDir?: string;
   readonly purgeIntervalMinutes?: number;
@@ -220,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       statementTimeoutMs: e.ODATA_STATEMENT_TIMEOUT_MS,
       bufferBytes: e.ODATA_BUFFER_BYTES,
       consumerTimeoutMs: e.ODATA_SEND_TIMEOUT_MS,
+      statementCacheSize: e.ODATA_STATEMENT_CACHE_SIZE,
+      parallelMinScanMb: e.ODATA_PARALLEL_MIN_SCAN_MB,
     },
     modelDir: e.MODEL_DIR,
     purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES,

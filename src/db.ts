@@ -8,6 +8,7 @@ import type { PGlite as PGliteType } from '@electric-sql/pglite';
 import type { Config } from './config';
 import { classifyDatabaseError, DatabaseError } from './db-error';
 import { createFairQueue, type QueueLimits } from './db-queue';
+import { createStatementCache, STALE_STATEMENT_CODE } from './db-statements';
 import type { CompiledQuery } from './sql/fragment';
 
 export type Row = Record<string, unknown>;
@@ -72,19 +73,29 @@ export interface DatabaseOptions {
   readonly bufferBytes?: number;
   /** A larger result holds its connection only while the consumer takes rows: a pause this long ends the statement. */
   readonly consumerTimeoutMs?: number;
+  /** Compiled queries run as named prepared statements, at most this many per connection (0 or absent: unnamed). */
+  readonly statementCacheSize?: number;
+  /** Tables and indexes smaller than this (MB) are scanned without parallel workers, whose start-up outweighs the scan. */
+  readonly parallelMinScanMb?: number;
 }
 
 // Exact values as PostgreSQL prints them: Int64/Decimal keep every digit, timestamps keep microseconds.
 const TEXT_TYPES = [20, 1700, 1082, 1083, 1114, 1184, 1186, 1266];
 
-/** Results expected to stay below this many rows are fetched whole instead of through a cursor. */
-const SMALL_RESULT_ROWS = 500;
+/**
+ * Results expected to stay below this many rows are fetched whole as one statement, which can be prepared; larger ones
+ * go through a cursor. The default page (1,000 rows and the look-ahead row) is below it.
+ */
+const SMALL_RESULT_ROWS = 2000;
 
 const NO_QUEUE: PoolStats = { inUse: 0, idle: 0, waiting: 0 };
 
 function sessionOptions(o: DatabaseOptions): string {
   const parts = ['-c TimeZone=UTC', '-c IntervalStyle=iso_8601', `-c statement_timeout=${o.statementTimeoutMs ?? 60000}`];
   if (o.readOnly) parts.push('-c default_transaction_read_only=on');
+  if (o.parallelMinScanMb !== undefined) {
+    parts.push(`-c min_parallel_table_scan_size=${o.parallelMinScanMb}MB`, `-c min_parallel_index_scan_size=${o.parallelMinScanMb}MB`);
+  }
   return parts.join(' ');
 }
 
@@ -240,10 +251,25 @@ function createPostgres(o: DatabaseOptions & { databaseUrl: string }): Database 
     return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
   };
 
+  const statements = o.statementCacheSize !== undefined && o.statementCacheSize > 0 ? createStatementCache(o.statementCacheSize) : undefined;
+
+  /** A compiled query as a prepared statement of the cache; prepared afresh once when a migration made its plan stale. */
+  const runPrepared = async <R>(client: pg.PoolClient, query: CompiledQuery): Promise<QueryResult<R>> => {
+    if (statements === undefined || query.name !== undefined) return run<R>(client, query);
+    const named = await statements.name(client, query);
+    try {
+      return await run<R>(client, named);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== STALE_STATEMENT_CODE || named.name === undefined) throw err;
+      await statements.forget(client, named.name);
+      return run<R>(client, named);
+    }
+  };
+
   const query = async <R>(text: string | CompiledQuery, values?: readonly unknown[], options?: StatementOptions): Promise<QueryResult<R>> => {
     const lease = await checkout(options);
     try {
-      return await run<R>(lease.client, text, values);
+      return typeof text === 'string' ? await run<R>(lease.client, text, values) : await runPrepared<R>(lease.client, text);
     } catch (err) {
       throw classifyDatabaseError(err, { cancelled: lease.cancelled });
     } finally {
@@ -467,6 +493,8 @@ export async function openDatabases(config: Config): Promise<{ db: Database; rea
     queue: { total: reads.poolSize, perKey: reads.maxStatementsPerKey, timeoutMs: reads.queueTimeoutMs },
     bufferBytes: reads.bufferBytes,
     consumerTimeoutMs: reads.consumerTimeoutMs,
+    statementCacheSize: reads.statementCacheSize,
+    parallelMinScanMb: reads.parallelMinScanMb,
   });
   return { db, readDb };
 }
