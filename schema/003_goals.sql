@@ -99,6 +99,7 @@ CREATE TABLE goal_events (
   snapshot_id          text,
   snapshot_name        text
 );
+CREATE INDEX goal_events_event_idx ON goal_events (event_id);
 CREATE INDEX goal_events_session_idx ON goal_events (project_id, session_id, goal_id);
 CREATE INDEX goal_events_time_idx ON goal_events (project_id, occurred_at, id);
 CREATE INDEX goal_events_time_only_idx ON goal_events (occurred_at, id);

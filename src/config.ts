@@ -59,6 +59,7 @@ const envSchema = z.object({
   MODEL_DIR: z.string().min(1).optional(),
   PURGE_INTERVAL_MINUTES: z.coerce.number().int().positive().optional(),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10000),
+  GOAL_MAX_STEPS: positiveInt(10, 100).refine((n) => n >= 2, 'must be at least 2 (a start and a completion step)'),
 });
 
 export interface Config {
@@ -90,6 +91,8 @@ export interface Config {
   readonly modelDir?: string;
   readonly purgeIntervalMinutes?: number;
   readonly shutdownTimeoutMs: number;
+  /** Most steps a goal may have (Cognigy: 10 by default, 20 at most with its feature flag). */
+  readonly goalMaxSteps: number;
 }
 
 export const DEVELOPMENT_WRITE_KEY = 'dev-write-key';
@@ -154,5 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelDir: e.MODEL_DIR,
     purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    goalMaxSteps: e.GOAL_MAX_STEPS,
   };
 }

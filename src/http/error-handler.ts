@@ -63,7 +63,7 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (req.path.startsWith('/odata') || req.path.startsWith('/v2.3')) {
+    if (req.path.startsWith('/odata') || req.path.startsWith('/v2.3') || req.path.startsWith('/v2.4')) {
       const max = Number(req.headers['odata-maxversion']);
       res.setHeader('OData-Version', Number.isFinite(max) && max < 4.01 ? '4.0' : '4.01');
     }

@@ -3,6 +3,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../app';
 import { ingestInvalid, malformedJson, unauthorized, unsupportedMediaType } from '../errors';
 import { parseBody, parseContentType } from '../ingest/body';
+import { checkGoalReferences } from '../ingest/goal-events';
 import { ingestEvents } from '../ingest/ingest';
 import { loadSettings, saveSettings, SettingsBodySchema } from '../ingest/settings';
 import { SIGNATURE_HEADER, verifySignature } from '../ingest/signature';
@@ -51,6 +52,7 @@ export function createIngestRouter(ctx: AppContext): Router {
     const items = parseBody(body, parseContentType(req.headers['content-type']), config.maxBatchEvents);
     if (items.length === 0) throw ingestInvalid('The batch contains no events');
     const events = validateEvents(items);
+    await checkGoalReferences(ctx.db, events);
     const result = await ingestEvents(ctx.db, events);
     res.status(result.accepted > 0 ? 201 : 200).json(result);
   });

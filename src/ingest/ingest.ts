@@ -2,6 +2,7 @@
 import type { Database, Queryable } from '../db';
 import { prepared } from '../sql/fragment';
 import { endUserOf, isSessionEvent, type IngestEvent } from './events';
+import { recordGoalSteps } from './goal-cycles';
 import {
   applyErasures,
   contactKey,
@@ -205,7 +206,9 @@ async function ingestInTransaction(
     newErasures.length > 0 || sessionErasures.length > 0 ? await applyErasures(tx, newErasures, sessionErasures) : undefined;
   const recompute = recomputeQuery(mergeKeys(affectedKeys(fresh), fromErasures));
   if (recompute !== undefined) await tx.query(prepared(recompute));
-  return { accepted, duplicates: planned.length - accepted - dropped, dropped };
+  // Goals: goal.step hits with no open cycle are acknowledged as dropped (src/ingest/goal-cycles.ts).
+  const untrackedGoalSteps = await recordGoalSteps(tx, fresh);
+  return { accepted: accepted - untrackedGoalSteps, duplicates: planned.length - accepted - dropped, dropped: dropped + untrackedGoalSteps };
 }
 
 async function storeEvents(tx: Queryable, planned: readonly PlannedEvent[]): Promise<Set<string>> {
