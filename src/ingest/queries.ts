@@ -466,13 +466,14 @@ export const LOAD_SETTINGS_SQL = 'SELECT * FROM project_settings WHERE project_i
 
 export const SAVE_SETTINGS_SQL = `INSERT INTO project_settings (project_id, collect_analytics, contact_profiles, mask_sensitive, mask_ip,
   retention_events_days, retention_analytics_days, retention_conversations_days, retention_steps_days,
-  retention_sessions_days, retention_escalations_days, retention_tasks_days, retention_profiles_days, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+  retention_sessions_days, retention_escalations_days, retention_tasks_days, retention_profiles_days, retention_goal_events_days, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
 ON CONFLICT (project_id) DO UPDATE SET collect_analytics = EXCLUDED.collect_analytics, contact_profiles = EXCLUDED.contact_profiles,
   mask_sensitive = EXCLUDED.mask_sensitive, mask_ip = EXCLUDED.mask_ip,
   retention_events_days = EXCLUDED.retention_events_days, retention_analytics_days = EXCLUDED.retention_analytics_days,
   retention_conversations_days = EXCLUDED.retention_conversations_days, retention_steps_days = EXCLUDED.retention_steps_days,
   retention_sessions_days = EXCLUDED.retention_sessions_days, retention_escalations_days = EXCLUDED.retention_escalations_days,
   retention_tasks_days = EXCLUDED.retention_tasks_days, retention_profiles_days = EXCLUDED.retention_profiles_days,
+  retention_goal_events_days = EXCLUDED.retention_goal_events_days,
   updated_at = now()
 RETURNING *`;
