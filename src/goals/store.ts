@@ -182,13 +182,25 @@ export interface DeletedGoal {
   readonly goalCycles: number;
 }
 
+const MAX_ATTEMPTS = 3;
+
+// An erasure that anonymises the goal's raw events while waiting for the goal's lock can deadlock with a deletion;
+// PostgreSQL breaks the tie by aborting one of the two, and the deletion simply runs again.
+const isDeadlock = (err: unknown) => (err as { code?: unknown })?.code === '40P01';
+
 /** Deletes the goal, all its versions, its goal events and its cycles in one transaction; undefined when unknown. */
 export async function deleteGoal(db: Database, projectId: string, goalId: string): Promise<DeletedGoal | undefined> {
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [goalLockKey(projectId, goalId)]);
-    const r = await tx.query<{ goals: number; versions: number; goal_events: number; goal_cycles: number }>(DELETE_SQL, [projectId, goalId]);
-    const row = r.rows[0];
-    if (row === undefined || row.goals === 0) return undefined;
-    return { versions: row.versions, goalEvents: row.goal_events, goalCycles: row.goal_cycles };
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [goalLockKey(projectId, goalId)]);
+        const r = await tx.query<{ goals: number; versions: number; goal_events: number; goal_cycles: number }>(DELETE_SQL, [projectId, goalId]);
+        const row = r.rows[0];
+        if (row === undefined || row.goals === 0) return undefined;
+        return { versions: row.versions, goalEvents: row.goal_events, goalCycles: row.goal_cycles };
+      });
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isDeadlock(err)) throw err;
+    }
+  }
 }

@@ -201,23 +201,29 @@ export async function recordGoalSteps(tx: Queryable, fresh: readonly PlannedEven
   return rebuildCycles(tx, keys, goalSteps.map((p) => p.event.id));
 }
 
-const ERASE_HITS_SQL = `WITH er AS (SELECT * FROM json_to_recordset($1::json) AS r(project_id text, contact_id text, erased_at timestamptz)),
+const ERASURE_INPUTS = `er AS (SELECT * FROM json_to_recordset($1::json) AS r(project_id text, contact_id text, erased_at timestamptz)),
   es AS (SELECT * FROM json_to_recordset($2::json) AS r(project_id text, session_id text, erased_at timestamptz)),
   erased AS (
-    DELETE FROM goal_events g WHERE g.id IN (
-      SELECT h.id FROM er JOIN goal_events h ON h.project_id = er.project_id AND h.contact_id = er.contact_id AND h.occurred_at <= er.erased_at
-      UNION SELECT h.id FROM es JOIN goal_events h ON h.project_id = es.project_id AND h.session_id = es.session_id AND h.occurred_at <= es.erased_at)
-    RETURNING g.project_id, g.session_id, g.goal_id)
-SELECT DISTINCT project_id, session_id, goal_id FROM erased`;
+    SELECT h.id, h.project_id, h.session_id, h.goal_id FROM er
+      JOIN goal_events h ON h.project_id = er.project_id AND h.contact_id = er.contact_id AND h.occurred_at <= er.erased_at
+    UNION SELECT h.id, h.project_id, h.session_id, h.goal_id FROM es
+      JOIN goal_events h ON h.project_id = es.project_id AND h.session_id = es.session_id AND h.occurred_at <= es.erased_at)`;
+
+/** The sessions' goals whose hits an erasure removes (their sessions and contacts are locked: the set cannot grow). */
+const ERASED_KEYS_SQL = `WITH ${ERASURE_INPUTS} SELECT DISTINCT project_id, session_id, goal_id FROM erased`;
+
+const ERASE_HITS_SQL = `WITH ${ERASURE_INPUTS} DELETE FROM goal_events g USING erased x WHERE g.id = x.id`;
 
 /**
  * Part of an erasure (src/ingest/erasure.ts): deletes the goal hits of the erased contacts and of the sessions the
  * erasure takes, dated at or before it, and rebuilds (or removes) the cycles they belonged to.
  */
 export async function eraseGoalHits(tx: Queryable, contacts: readonly ErasedContact[], sessions: readonly ErasedSession[]): Promise<void> {
-  const r = await tx.query<CycleKey>(ERASE_HITS_SQL, [JSON.stringify(contacts), JSON.stringify(sessions)]);
-  const keys = uniqueKeys(r.rows);
+  const params = [JSON.stringify(contacts), JSON.stringify(sessions)];
+  const keys = uniqueKeys((await tx.query<CycleKey>(ERASED_KEYS_SQL, params)).rows);
   if (keys.length === 0) return;
+  // The goals' locks before any row lock, so a concurrent deletion of a goal cannot deadlock with the erasure.
   await lockGoals(tx, keys);
+  await tx.query(ERASE_HITS_SQL, params);
   await rebuildCycles(tx, keys, []);
 }

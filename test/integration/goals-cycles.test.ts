@@ -109,6 +109,9 @@ function shuffle<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
+// Each delivery gets its own database; on a loaded machine a run takes longer than jest's default timeout.
+const SLOW = 240_000;
+
 describe('order independence', () => {
   async function fresh() {
     const t = await createTestApp();
@@ -116,31 +119,43 @@ describe('order independence', () => {
     return t;
   }
 
-  it('reversed, shuffled one by one, concurrent and repeated delivery all give the in-order result', async () => {
-    const events = traffic();
+  const events = traffic();
+  let expected: Record<string, unknown>;
+  beforeAll(async () => {
     const inOrder = await fresh();
     const r = await postEvents(inOrder.app, events);
     expect(r.body).toEqual({ accepted: events.length, duplicates: 0, dropped: 0 });
-    const expected = await goalSnapshot(inOrder.database.db);
+    expected = await goalSnapshot(inOrder.database.db);
     expect((expected.goal_cycles as unknown[]).length).toBe(16);
     await inOrder.close();
+  }, SLOW);
 
-    const reversed = await fresh();
-    for (const e of [...events].reverse()) await postEvents(reversed.app, [e]);
-    expect(await goalSnapshot(reversed.database.db)).toEqual(expected);
-    await reversed.close();
+  it(
+    'reversed delivery, one event per request, gives the in-order result',
+    async () => {
+      const reversed = await fresh();
+      for (const e of [...events].reverse()) await postEvents(reversed.app, [e]);
+      expect(await goalSnapshot(reversed.database.db)).toEqual(expected);
+      await reversed.close();
+    },
+    SLOW,
+  );
 
-    const concurrent = await fresh();
-    const random = prng(10);
-    const shuffled = shuffle(events, random);
-    const batches = Array.from({ length: 6 }, (_, i) => shuffled.filter((_, j) => j % 6 === i));
-    await Promise.all(batches.map((b) => postEvents(concurrent.app, b)));
-    // Redelivery of everything, again concurrently: nothing changes.
-    const again = await Promise.all(batches.map((b) => postEvents(concurrent.app, b)));
-    expect(again.every((res) => res.body.accepted === 0 && res.body.dropped === 0)).toBe(true);
-    expect(await goalSnapshot(concurrent.database.db)).toEqual(expected);
-    await concurrent.close();
-  });
+  it(
+    'shuffled concurrent delivery, then concurrent redelivery, gives the in-order result',
+    async () => {
+      const concurrent = await fresh();
+      const shuffled = shuffle(events, prng(10));
+      const batches = Array.from({ length: 6 }, (_, i) => shuffled.filter((_, j) => j % 6 === i));
+      await Promise.all(batches.map((b) => postEvents(concurrent.app, b)));
+      // Redelivery of everything, again concurrently: nothing changes.
+      const again = await Promise.all(batches.map((b) => postEvents(concurrent.app, b)));
+      expect(again.every((res) => res.body.accepted === 0 && res.body.dropped === 0)).toBe(true);
+      expect(await goalSnapshot(concurrent.database.db)).toEqual(expected);
+      await concurrent.close();
+    },
+    SLOW,
+  );
 
   it('a start step that arrives after its follow-ups adopts them', async () => {
     const t = await fresh();
@@ -150,5 +165,5 @@ describe('order independence', () => {
     expect(start.body).toEqual({ accepted: 1, duplicates: 0, dropped: 0 });
     expect((await cycles(t.database.db)).map((c) => [c.status, c.steps_reached, c.time_saved_seconds])).toEqual([['completed', 3, 360]]);
     await t.close();
-  });
+  }, SLOW);
 });
