@@ -1,4 +1,4 @@
-/* global window, document, fetch, sessionStorage, navigator, location, setTimeout, clearTimeout, getComputedStyle, Option, Chart */
+/* global window, document, fetch, sessionStorage, navigator, location, setTimeout, clearTimeout, getComputedStyle, Option, Chart, CustomEvent */
 // Landing page: every figure is one OData request with $apply to this server's /odata/ feed, sent with the
 // read key in the X-Api-Key header. Each tile shows the exact URL it used, ready to paste into Power BI.
 (function () {
@@ -581,6 +581,7 @@
     state.latestTopId = undefined;
     state.latestRowIds = undefined;
     els.firstEvent.hidden = true;
+    document.dispatchEvent(new CustomEvent('taskfeed:reset'));
   }
 
   // ---------------------------------------------------------------- first event
@@ -638,6 +639,8 @@
     const project = els.project.value;
     state.range = range;
     els.periodLabel.textContent = describeRange(range, project);
+    // Goals panel (goals.js): the same period and project.
+    document.dispatchEvent(new CustomEvent('taskfeed:figures', { detail: { range, project } }));
     const urls = recipes(range, project);
     for (const [metric, tile] of Object.entries(kpiTiles)) {
       setRecipe(tile, urls[metric]);
@@ -873,6 +876,13 @@
       });
     }
   }
+
+  // What the Goals panel (goals.js) shares with this page: URL building, requests, tiles and their OData URL.
+  window.taskfeedPage = {
+    odataUrl, quote, rangeFilter, localDayExpression, getJson, getAggregate, attachRecipe, setRecipe, setKpi,
+    setTileError, clearTileError, fillTable, chartAvailable, showTableFallback, numberFormat, dayFormat, longDayFormat,
+    addDays, dateInputValue, offsetLabel,
+  };
 
   function init() {
     $('#feed-url').value = `${ORIGIN}/odata/`;

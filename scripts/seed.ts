@@ -6,6 +6,7 @@ import { ingestEvents } from '../src/ingest/ingest';
 import { validateEvents } from '../src/ingest/validate';
 import { runMigrations } from '../src/migrate';
 import { contactTraffic, type Event, type TrafficOptions } from './traffic';
+import { seedGoals } from './seed-goals';
 
 const HELP = `Usage: npm run seed -- [options]
 
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     line('contacts', options.contacts);
     line('sessions', totals.sessions);
     line('tasks', totals.tasks);
+    line('goal steps', JSON.stringify(await seedGoals(db, options.project, options.seed)));
     line('elapsed', `${seconds.toFixed(1)} s`);
     line('events/s', Math.round(totals.events / Math.max(seconds, 0.001)));
   } finally {

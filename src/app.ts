@@ -6,6 +6,7 @@ import type { Database } from './db';
 import { uriTooLong } from './errors';
 import { createErrorHandler, notFoundHandler } from './http/error-handler';
 import { createHealthRouter } from './http/health-routes';
+import { createGoalRouter } from './http/goal-routes';
 import { createIngestRouter } from './http/ingest-routes';
 import { createLandingRouter } from './http/landing-routes';
 import { createMetricsRouter } from './http/metrics-routes';
@@ -79,9 +80,12 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(createHealthRouter([ctx.db, ctx.readDb], () => ctx.lifecycle.shuttingDown));
   app.use(createMetricsRouter(ctx.config.metricsKey, metrics));
   app.use('/api/v1', createIngestRouter(ctx, metrics));
+  app.use('/api/v1', createGoalRouter(ctx));
   app.use('/odata', createODataRouter(ctx, { model: ctx.model, mountPath: '/odata' }));
   // Cognigy-compatible prefix: same entity sets, the key named _id as in Cognigy's v2.3 endpoint.
   app.use('/v2.3', createODataRouter(ctx, { model: withCognigyKeyNames(ctx.model), mountPath: '/v2.3' }));
+  // Cognigy's current version path: the /odata model unchanged, so a v2.4 report works by changing only the host.
+  app.use('/v2.4', createODataRouter(ctx, { model: ctx.model, mountPath: '/v2.4' }));
   app.use(createLandingRouter(ctx));
   app.use(notFoundHandler);
   app.use(createErrorHandler(ctx.logger));

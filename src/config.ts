@@ -78,6 +78,7 @@ const envSchema = z.object({
   INGEST_GROUP_COMMIT: booleanFlag.default(true),
   INGEST_GROUP_WINDOW_MS: positiveInt(5, 1000),
   INGEST_GROUP_MAX_EVENTS: positiveInt(5000),
+  GOAL_MAX_STEPS: positiveInt(10, 100).refine((n) => n >= 2, 'must be at least 2 (a start and a completion step)'),
 });
 
 export interface Config {
@@ -146,6 +147,8 @@ export interface Config {
     readonly windowMs: number;
     readonly maxEvents: number;
   };
+  /** Most steps a goal may have (Cognigy: 10 by default, 20 at most with its feature flag). */
+  readonly goalMaxSteps: number;
 }
 
 export const DEVELOPMENT_WRITE_KEY = 'dev-write-key';
@@ -240,5 +243,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     metricsKey: e.METRICS_KEY,
     ingestGroupCommit: { enabled: e.INGEST_GROUP_COMMIT, windowMs: e.INGEST_GROUP_WINDOW_MS, maxEvents: e.INGEST_GROUP_MAX_EVENTS },
+    goalMaxSteps: e.GOAL_MAX_STEPS,
   };
 }

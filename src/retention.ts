@@ -23,6 +23,9 @@ const TARGETS: readonly Target[] = [
   { table: 'sessions', setting: 'retention_sessions_days', column: 'last_activity_at' },
   { table: 'live_agent_escalations', setting: 'retention_escalations_days', column: 'updated_at' },
   { table: 'completed_tasks', setting: 'retention_tasks_days', column: 'occurred_at' },
+  // Goals: the hits, and the cycles whose last hit has expired.
+  { table: 'goal_events', setting: 'retention_goal_events_days', column: 'occurred_at' },
+  { table: 'goal_cycles', setting: 'retention_goal_events_days', column: 'last_step_at' },
 ];
 
 const expired = (t: Pick<Target, 'table' | 'setting' | 'column' | 'condition'>) =>

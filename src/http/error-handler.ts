@@ -86,8 +86,9 @@ export function fromDatabaseError(err: DatabaseError, odata: boolean): AppError 
   }
 }
 
-function isODataPath(path: string): boolean {
-  return path.startsWith('/odata') || path.startsWith('/v2.3');
+/** '/odata/…', '/v2.3/…' and '/v2.4/…' (also with a query): the paths whose errors are OData errors. */
+export function isODataPath(target: string | undefined): boolean {
+  return target !== undefined && /^\/(odata|v2\.3|v2\.4)(\/|\?|$)/.test(target);
 }
 
 export function errorBody(err: AppError): Record<string, unknown> {

@@ -4,6 +4,7 @@ import type { AppContext } from '../app';
 import { ingestInvalid, malformedJson, unauthorized, unsupportedMediaType } from '../errors';
 import { parseBody, parseContentType } from '../ingest/body';
 import { GroupCommitter } from '../ingest/group-commit';
+import { checkGoalReferences } from '../ingest/goal-events';
 import { ingestEvents } from '../ingest/ingest';
 import { loadSettings, saveSettings, SettingsBodySchema } from '../ingest/settings';
 import { SIGNATURE_HEADER, verifySignature } from '../ingest/signature';
@@ -55,6 +56,7 @@ export function createIngestRouter(ctx: AppContext, metrics: Metrics): Router {
     if (items.length === 0) throw ingestInvalid('The batch contains no events');
     // Validated before grouping: an invalid event rejects only its own request.
     const events = validateEvents(items);
+    await checkGoalReferences(ctx.db, events);
     const result = groupCommitter !== undefined ? await groupCommitter.ingest(events) : await ingestEvents(ctx.db, events);
     metrics.observeIngested(result);
     res.status(result.accepted > 0 ? 201 : 200).json(result);

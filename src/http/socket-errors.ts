@@ -3,16 +3,12 @@ import http from 'node:http';
 import type net from 'node:net';
 import { type AppError, headersTooLarge, malformedRequest, requestTimeout, uriTooLong } from '../errors';
 import type { Logger } from '../logger';
-import { errorBody } from './error-handler';
+import { errorBody, isODataPath } from './error-handler';
 
 /** How long a closed-for-writing socket may keep sending before it is destroyed (so the client can read the answer). */
 const LINGER_MS = 2000;
 
 const REQUEST_LINE = /^[A-Z]+ (\S+)/;
-
-function isODataPath(target: string | undefined): boolean {
-  return target !== undefined && /^\/(odata|v2\.3)(\/|\?|$)/.test(target);
-}
 
 /** 'GET /odata/x?… HTTP/1.1\r\n…' → the target and whether the request line itself is over the limit. */
 function readRequestLine(raw: Buffer | undefined, maxUrlLength: number): { target?: string; lineTooLong: boolean } {

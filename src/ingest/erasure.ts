@@ -6,6 +6,7 @@
 // processing every event in timestamp order would give.
 import type { Queryable } from '../db';
 import { endUserOf, isSessionEvent, type IngestEvent } from './events';
+import { eraseGoalHits } from './goal-cycles';
 import type { SessionRef } from './locks';
 import { hashId, linkKey, tombstoneKey, type Tombstones } from './privacy';
 import type { ContactKey, EscalationKey, InputKey, RecomputeInput } from './derive-sql';
@@ -125,6 +126,7 @@ export function tombstonesInForce(
 export async function applyErasures(tx: Queryable, contacts: readonly ErasedContact[], sessions: readonly ErasedSession[]): Promise<RecomputeInput> {
   const erased = await tx.query<{ contacts: ContactKey[] }>(eraseQuery(contacts, sessions));
   const affected = erased.rows[0]?.contacts ?? [];
+  await eraseGoalHits(tx, contacts, sessions);
   const sessionKeys = sessions.map((s) => ({ project_id: s.project_id, session_id: s.session_id }));
   const rebuilt = await tx.query<{ escalations: EscalationKey[]; inputs: InputKey[] }>(erasureRebuildQuery(affected, sessionKeys));
   const row = rebuilt.rows[0];

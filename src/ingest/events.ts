@@ -1,5 +1,6 @@
 // unknown JSON value → IngestEvent: the event contract of POST /api/v1/events as zod schemas, one strict object per event type.
 import { z } from 'zod';
+import { GoalStepEventSchema, type GoalStepEvent } from './goal-events';
 import { isCalendarDate, parseTimestamp } from './time';
 
 /** Text in every field: any Unicode; NUL and lone surrogates are rejected earlier (see validate.ts). */
@@ -215,6 +216,8 @@ export const EVENT_SCHEMAS = [
   HandoverEventSchema,
   ProfileUpdatedEventSchema,
   ProfileDeletedEventSchema,
+  // Goals (src/ingest/goal-events.ts, src/ingest/goal-cycles.ts).
+  GoalStepEventSchema,
 ] as const;
 
 export const IngestEventSchema = z.discriminatedUnion('type', EVENT_SCHEMAS);
@@ -232,7 +235,7 @@ export type EventType = IngestEvent['type'];
 export const EVENT_TYPES: readonly EventType[] = EVENT_SCHEMAS.map((s) => s.shape.type.value);
 
 /** Events that belong to a conversation session. */
-export type SessionEvent = TaskCompletedEvent | InputEvent | MessageEvent | StepExecutedEvent | HandoverEvent;
+export type SessionEvent = TaskCompletedEvent | InputEvent | MessageEvent | StepExecutedEvent | HandoverEvent | GoalStepEvent;
 
 export function isSessionEvent(event: IngestEvent): event is SessionEvent {
   return event.type !== 'profile.updated' && event.type !== 'profile.deleted';
@@ -241,5 +244,6 @@ export function isSessionEvent(event: IngestEvent): event is SessionEvent {
 /** The end user an event is about (the handover's userId, everyone else's contactId). */
 export function endUserOf(event: IngestEvent): string | undefined {
   if (event.type === 'handover') return event.userId ?? undefined;
+  if (event.type === 'goal.step') return event.contactId ?? undefined;
   return event.contactId;
 }

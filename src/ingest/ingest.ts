@@ -2,6 +2,7 @@
 import type { Database, Queryable } from '../db';
 import { prepared } from '../sql/fragment';
 import { endUserOf, isSessionEvent, type IngestEvent } from './events';
+import { recordGoalSteps } from './goal-cycles';
 import {
   applyErasures,
   contactKey,
@@ -230,6 +231,8 @@ async function ingestInTransaction(
   const rebuild: RecomputeInput = { sessions: stored.rebuild ?? [], inputs: [], escalations: [], profiles: [] };
   const recompute = recomputeQuery(mergeKeys(mergeKeys(affectedKeys(fresh), rebuild), fromErasures));
   if (recompute !== undefined) await tx.query(prepared(recompute));
+  // Goals: goal.step hits with no open cycle are acknowledged as dropped (src/ingest/goal-cycles.ts).
+  for (const id of await recordGoalSteps(tx, fresh)) outcome.set(id, 'dropped');
   return outcome;
 }
 

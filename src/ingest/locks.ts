@@ -28,6 +28,8 @@ export function lockNamesOf(event: IngestEvent): string[] {
       return [key('session', p, event.sessionId), key('contact', p, event.contactId), key('step', p, event.entityReferenceId)];
     case 'handover':
       return [key('session', p, event.sessionId), key('escalation', p, event.escalationId), ...(event.userId ? [key('contact', p, event.userId)] : [])];
+    case 'goal.step':
+      return [key('session', p, event.sessionId), ...(event.contactId ? [key('contact', p, event.contactId)] : [])];
     case 'profile.updated':
     case 'profile.deleted':
       return [key('contact', p, event.contactId)];

@@ -118,6 +118,7 @@ export function planEvent(event: IngestEvent, at: Instant, settings: ProjectSett
     case 'input':
     case 'message':
     case 'step.executed':
+    case 'goal.step':
       if (!collectAnalytics) return drop('analytics-disabled');
       return { event: stored, at, forAnalytics: true, forProfile: contactProfiles, forCatalog: stored.type === 'step.executed' };
     case 'handover':

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import type { Queryable } from '../db';
 import { loadSettingsQuery, saveSettingsQuery } from './settings-sql';
 
-export const RETENTION_KINDS = ['events', 'analytics', 'conversations', 'steps', 'sessions', 'escalations', 'tasks', 'profiles'] as const;
+export const RETENTION_KINDS = ['events', 'analytics', 'conversations', 'steps', 'sessions', 'escalations', 'tasks', 'profiles', 'goalEvents'] as const;
 export type RetentionKind = (typeof RETENTION_KINDS)[number];
+
+/** project_settings column of a retention kind: 'goalEvents' → 'retention_goal_events_days'. */
+const retentionColumn = (kind: RetentionKind) => `retention_${kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_days`;
 
 export interface ProjectSettings {
   readonly projectId: string;
@@ -52,7 +55,7 @@ export function defaultSettings(projectId: string): ProjectSettings {
 export function settingsFromRow(row: Record<string, unknown>): ProjectSettings {
   const retention = Object.fromEntries(
     RETENTION_KINDS.map((k) => {
-      const v = row[`retention_${k}_days`];
+      const v = row[retentionColumn(k)];
       return [k, v === null || v === undefined ? null : Number(v)];
     }),
   ) as Record<RetentionKind, number | null>;

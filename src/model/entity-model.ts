@@ -24,6 +24,7 @@ function property(type: EdmPrimitive, precision?: number) {
 
 const text = property('Edm.String');
 const int32 = property('Edm.Int32');
+const int64 = property('Edm.Int64');
 const double = property('Edm.Double');
 const bool = property('Edm.Boolean');
 const date = property('Edm.Date');
@@ -258,6 +259,8 @@ const sessions: EntitySetDef = {
     many('executedSteps', 'ExecutedSteps', SAME_SESSION),
     many('completedTasks', 'CompletedTasks', SAME_SESSION),
     many('escalations', 'LiveAgentEscalations', SAME_SESSION),
+    many('goalEvents', 'GoalEvents', SAME_SESSION),
+    many('goalCycles', 'GoalCycles', SAME_SESSION),
   ],
 };
 
@@ -330,6 +333,7 @@ const contactProfiles: EntitySetDef = {
   ],
   navigations: [
     many('tasks', 'ContactTasks', SAME_CONTACT),
+    many('goals', 'ContactGoals', SAME_CONTACT),
     many('completedTasks', 'CompletedTasks', SAME_CONTACT),
     many('sessions', 'Sessions', [
       ['projectId', 'projectId'],
@@ -382,6 +386,182 @@ const completedTasks: EntitySetDef = {
   navigations: [one('session', 'Sessions', SAME_SESSION), one('contactProfile', 'ContactProfiles', SAME_CONTACT)],
 };
 
+// Goals (the Track Goal node): Cognigy's v2.4 Goals, GoalSteps, GoalStepMetrics and GoalEvents, plus GoalCycles and
+// ContactGoals. Versions are UUIDs, unique across projects, so a version and a step or metric id make a key.
+const SAME_GOAL: Pairs = [
+  ['projectId', 'projectId'],
+  ['goalId', 'goalId'],
+];
+const SAME_VERSION: Pairs = [...SAME_GOAL, ['version', 'version']];
+const SAME_CYCLE: Pairs = [...SAME_SESSION, ['goalId', 'goalId'], ['goalCycleId', 'goalCycleId']];
+
+const goals: EntitySetDef = {
+  name: 'Goals',
+  typeName: 'Goal',
+  table: 'goals',
+  key: ['projectId', 'goalId'],
+  projectProperty: 'projectId',
+  description: 'One row per goal, in its current version.',
+  properties: [
+    text('goalId', 'goal_id', REQUIRED),
+    text('name', 'name', { nullable: false, searchable: true }),
+    text('version', 'version', { nullable: false, description: 'UUID of the current version; new on every change.' }),
+    text('description', 'description', SEARCHABLE),
+    text('referenceId', 'reference_id'),
+    text('projectId', 'project_id', REQUIRED),
+    text('organisationId', 'organisation_id'),
+    timestamp('createdAt', 'created_at', REQUIRED),
+    timestamp('lastChanged', 'last_changed', { nullable: false, description: 'Strictly increasing over all goals.' }),
+    text('createdBy', 'created_by'),
+    text('lastChangedBy', 'last_changed_by'),
+  ],
+  navigations: [
+    many('steps', 'GoalSteps', SAME_VERSION, 'The steps of the current version.'),
+    many('metrics', 'GoalStepMetrics', SAME_VERSION, 'The metrics of the current version.'),
+    many('events', 'GoalEvents', SAME_GOAL),
+    many('cycles', 'GoalCycles', SAME_GOAL),
+  ],
+};
+
+const goalSteps: EntitySetDef = {
+  name: 'GoalSteps',
+  typeName: 'GoalStep',
+  table: 'goal_steps',
+  key: ['version', 'goalStepId'],
+  projectProperty: 'projectId',
+  description: 'One row per step of every version of every goal.',
+  properties: [
+    text('goalStepId', 'step_id', REQUIRED),
+    text('name', 'name', { nullable: false, searchable: true }),
+    text('version', 'version', { nullable: false, description: 'The goal version the step belongs to.' }),
+    text('description', 'description', SEARCHABLE),
+    int32('order', 'step_order', REQUIRED),
+    text('text', 'text'),
+    text('type', 'type', { description: "'start', 'completion' or null." }),
+    text('goalId', 'goal_id', REQUIRED),
+    text('projectId', 'project_id', REQUIRED),
+    text('organisationId', 'organisation_id'),
+  ],
+  navigations: [
+    one('goal', 'Goals', SAME_GOAL),
+    many('metrics', 'GoalStepMetrics', [...SAME_VERSION, ['goalStepId', 'goalStepId']]),
+    many('events', 'GoalEvents', [...SAME_VERSION, ['goalStepId', 'stepId']]),
+  ],
+};
+
+const goalStepMetrics: EntitySetDef = {
+  name: 'GoalStepMetrics',
+  typeName: 'GoalStepMetric',
+  table: 'goal_step_metrics',
+  key: ['version', 'goalStepMetricId'],
+  projectProperty: 'projectId',
+  description: 'One row per metric of every step of every goal version.',
+  properties: [
+    text('goalStepMetricId', 'metric_id', REQUIRED),
+    text('name', 'name', { nullable: false, searchable: true }),
+    text('version', 'version', REQUIRED),
+    text('description', 'description'),
+    text('type', 'type', { nullable: false, description: "'duration' (seconds) or 'currency' (the project's currency)." }),
+    int32('value', 'value', REQUIRED),
+    text('goalId', 'goal_id', REQUIRED),
+    text('goalStepId', 'step_id', REQUIRED),
+    text('projectId', 'project_id', REQUIRED),
+    text('organisationId', 'organisation_id'),
+    text('benefit', 'benefit', { nullable: false, description: `${EXTENSION} 'timeSaved', 'costSavings' or 'revenue'.` }),
+  ],
+  navigations: [one('goal', 'Goals', SAME_GOAL), one('step', 'GoalSteps', [...SAME_VERSION, ['goalStepId', 'goalStepId']])],
+};
+
+const goalEvents: EntitySetDef = {
+  name: 'GoalEvents',
+  typeName: 'GoalEvent',
+  // A view: only the hits that belong to a goal cycle (schema/003_goals.sql).
+  table: 'odata_goal_events',
+  key: ['id'],
+  projectProperty: 'projectId',
+  description: 'One row per tracked step hit (a Track Goal node with several steps gives several rows).',
+  properties: [
+    text('id', 'id', { nullable: false, description: 'Event id and step id, joined by a colon.' }),
+    text('version', 'version', { nullable: false, description: 'The goal version in force when the event arrived.' }),
+    timestamp('timestamp', 'occurred_at', { nullable: false, description: 'The n-th step of one event is dated n microseconds after it.' }),
+    text('goalCycleId', 'goal_cycle_id', REQUIRED),
+    text('stepId', 'step_id', REQUIRED),
+    text('goalId', 'goal_id', REQUIRED),
+    text('sessionId', 'session_id', REQUIRED),
+    text('projectId', 'project_id', REQUIRED),
+    text('organisationId', 'organisation_id'),
+    timestamp('expiresAt', 'expires_at', { description: 'When the goalEvents retention period removes the row.' }),
+    text('localeName', 'locale_name'),
+    text('endpointName', 'endpoint_name'),
+    text('endpointType', 'endpoint_type'),
+    text('endpointUrlToken', 'endpoint_url_token'),
+    text('channel', 'channel'),
+    text('localeReferenceId', 'locale_reference_id'),
+    text('snapshotId', 'snapshot_id'),
+    text('snapshotName', 'snapshot_name'),
+  ],
+  navigations: [
+    one('session', 'Sessions', SAME_SESSION),
+    one('goal', 'Goals', SAME_GOAL),
+    one('step', 'GoalSteps', [...SAME_VERSION, ['stepId', 'goalStepId']]),
+    one('cycle', 'GoalCycles', SAME_CYCLE),
+  ],
+};
+
+const goalCycles: EntitySetDef = {
+  name: 'GoalCycles',
+  typeName: 'GoalCycle',
+  table: 'goal_cycles',
+  key: ['id'],
+  projectProperty: 'projectId',
+  description: `${EXTENSION} One row per goal cycle (a start step and the steps that followed it in the session).`,
+  properties: [
+    text('id', 'id', { nullable: false, description: 'Derived from project, session, goal and goalCycleId.' }),
+    text('goalCycleId', 'goal_cycle_id', REQUIRED),
+    text('goalId', 'goal_id', REQUIRED),
+    text('version', 'version', { nullable: false, description: 'Goal version of the start step; status and metrics follow it.' }),
+    text('sessionId', 'session_id', REQUIRED),
+    text('contactId', 'contact_id', { description: 'Raw user id: the first one given by the cycle\'s events.' }),
+    text('status', 'status', { nullable: false, description: "'incomplete', 'partially completed' or 'completed'." }),
+    timestamp('startedAt', 'started_at', REQUIRED),
+    timestamp('lastStepAt', 'last_step_at', REQUIRED),
+    timestamp('completedAt', 'completed_at', { description: 'Time of the first completion step; null unless completed.' }),
+    int32('stepsReached', 'steps_reached', { nullable: false, description: 'Distinct steps hit, the start step included.' }),
+    int64('timeSavedSeconds', 'time_saved_seconds', { nullable: false, description: 'Duration metrics of the steps reached.' }),
+    int64('costSavings', 'cost_savings', { nullable: false, description: 'Currency metrics (cost savings) of the steps reached.' }),
+    int64('revenue', 'revenue', { nullable: false, description: 'Currency metrics (revenue) of the steps reached.' }),
+    text('channel', 'channel'),
+    text('projectId', 'project_id', REQUIRED),
+  ],
+  navigations: [
+    one('session', 'Sessions', SAME_SESSION),
+    one('goal', 'Goals', SAME_GOAL),
+    many('events', 'GoalEvents', SAME_CYCLE),
+    one('contactProfile', 'ContactProfiles', SAME_CONTACT),
+  ],
+};
+
+const contactGoals: EntitySetDef = {
+  name: 'ContactGoals',
+  typeName: 'ContactGoal',
+  // A view over the completed goal cycles of contacts with a profile (schema/003_goals.sql).
+  table: 'contact_goals',
+  key: ['projectId', 'contactId', 'goalId'],
+  projectProperty: 'projectId',
+  description: `${EXTENSION} Per contact and goal: first and last completion and how often.`,
+  properties: [
+    text('projectId', 'project_id', REQUIRED),
+    text('contactId', 'contact_id', REQUIRED),
+    text('goalId', 'goal_id', REQUIRED),
+    timestamp('firstCompletedAt', 'first_completed_at', REQUIRED),
+    timestamp('lastCompletedAt', 'last_completed_at', REQUIRED),
+    int32('count', 'completion_count', REQUIRED),
+    text('lastSessionId', 'last_session_id'),
+    text('lastGoalCycleId', 'last_cycle_id'),
+  ],
+  navigations: [one('contactProfile', 'ContactProfiles', SAME_CONTACT), one('goal', 'Goals', SAME_GOAL)],
+};
+
 /** Freezes a model or a part of one, recursively, so no stage can change it in place. */
 export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -405,6 +585,12 @@ export const taskfeedModel: EntityModel = deepFreeze({
     contactProfiles,
     contactTasks,
     completedTasks,
+    goals,
+    goalSteps,
+    goalStepMetrics,
+    goalEvents,
+    goalCycles,
+    contactGoals,
   ],
 });
 

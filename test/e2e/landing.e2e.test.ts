@@ -62,6 +62,54 @@ const SEED: object[] = [
   { id: 'h-2', type: 'handover', projectId: 'bank', timestamp: at(99), escalationId: 'esc-2', sessionId: 's1', userId: 'u9' },
 ];
 
+// Goals: a support goal in both projects, with cycles in sessions the tasks above already opened (so the task figures stay).
+const SUPPORT_GOAL = {
+  name: 'Reduce Support Request Time',
+  steps: [
+    { stepId: 'received', name: 'Request Received', order: 1, type: 'start' },
+    { stepId: 'answered', name: 'Answer Proposed', order: 2, metrics: [{ metricId: 'answered-time', name: 'Time saved', type: 'duration', value: 60 }] },
+    {
+      stepId: 'resolved',
+      name: 'Resolved by Bot',
+      order: 3,
+      type: 'completion',
+      metrics: [
+        { metricId: 'resolved-time', name: 'Time saved', type: 'duration', value: 300 },
+        { metricId: 'resolved-cost', name: 'Cost savings', type: 'currency', value: 4 },
+      ],
+    },
+  ],
+};
+
+const goalStep = (id: string, projectId: string, sessionId: string, contactId: string, stepIds: string[], hoursAgo: number) => ({
+  id,
+  type: 'goal.step',
+  projectId,
+  timestamp: at(hoursAgo),
+  sessionId,
+  contactId,
+  goalId: 'support',
+  stepIds,
+});
+
+// shop s1 completed (360 s, 4), shop s2 partially completed (60 s), shop s3 incomplete, bank s1 completed (300 s, 4).
+const GOAL_SEED: object[] = [
+  goalStep('g-1', 'shop', 's1', 'u1', ['received'], 49.7),
+  goalStep('g-2', 'shop', 's1', 'u1', ['answered', 'resolved'], 49.6),
+  goalStep('g-3', 'shop', 's2', 'u2', ['received'], 25.9),
+  goalStep('g-4', 'shop', 's2', 'u2', ['answered'], 25.8),
+  goalStep('g-5', 'shop', 's3', 'u1', ['received'], 2.9),
+  goalStep('g-6', 'bank', 's1', 'u9', ['received', 'resolved'], 99.8),
+];
+
+type GoalMetric = 'completed' | 'partiallyCompleted' | 'timeSaved' | 'costSaved';
+const GOAL_TILES: Record<GoalMetric, string> = {
+  completed: '#goal-kpi-completed',
+  partiallyCompleted: '#goal-kpi-partial',
+  timeSaved: '#goal-kpi-time',
+  costSaved: '#goal-kpi-cost',
+};
+
 type Metric = 'tasksReached' | 'sessions' | 'contacts' | 'handovers';
 const KPI_TILES: Record<Metric, string> = {
   tasksReached: '#kpi-tasks',
@@ -93,6 +141,23 @@ describeE2e('landing page in Chromium', () => {
 
   async function waitReady(): Promise<void> {
     await page.waitForSelector('#dashboard[data-status="ready"]', { timeout: 10_000 });
+    await page.waitForSelector('#goals[data-status="ready"]', { timeout: 10_000 });
+  }
+
+  /** Each goal tile equals the single row its own $apply URL returns; returns the shown values. */
+  async function checkGoalTiles(): Promise<Record<GoalMetric, number>> {
+    const shown = {} as Record<GoalMetric, number>;
+    for (const [metric, selector] of Object.entries(GOAL_TILES) as [GoalMetric, string][]) {
+      const tile = page.locator(selector);
+      const value = Number(await tile.locator('[data-value]').getAttribute('data-raw'));
+      const url = (await tile.getAttribute('data-odata-url')) ?? '';
+      expect(url).toContain('/odata/GoalCycles?$apply=');
+      const body = await odata(url);
+      expect(body.value).toHaveLength(1);
+      expect(value).toBe(Number(body.value[0]?.[metric] ?? 0));
+      shown[metric] = value;
+    }
+    return shown;
   }
 
   async function kpi(metric: Metric): Promise<{ shown: number; url: string }> {
@@ -198,6 +263,11 @@ describeE2e('landing page in Chromium', () => {
   it('shows KPI tiles and top tasks equal to the $apply URLs they display', async () => {
     const res = await post(SEED);
     expect(res.status).toBe(201);
+    for (const project of ['shop', 'bank']) {
+      const put = await request(t.app).put(`/api/v1/projects/${project}/goals/support`).set('Authorization', `Bearer ${WRITE_KEY}`).send(SUPPORT_GOAL);
+      expect(put.status).toBe(201);
+    }
+    expect((await post(GOAL_SEED)).status).toBe(201);
     // The key stays in sessionStorage: a reload needs no new entry.
     await page.reload();
     await waitReady();
@@ -226,6 +296,28 @@ describeE2e('landing page in Chromium', () => {
     await expect(page.locator('#latest-table tbody tr').count()).resolves.toBe(9);
     await expect(page.locator('#project option').allTextContents()).resolves.toEqual(['All projects', 'bank', 'shop']);
 
+    // The Goals panel: tiles, bars per goal, savings per day and the step funnel equal their $apply URLs.
+    expect(await checkGoalTiles()).toEqual({ completed: 2, partiallyCompleted: 1, timeSaved: 720, costSaved: 8 });
+    await expect(page.locator('#goal-kpi-time [data-value]').textContent()).resolves.toBe('0.2 h');
+    const statusUrl = (await page.locator('#goal-status').getAttribute('data-odata-url')) ?? '';
+    expect(JSON.parse((await page.locator('#goal-status').getAttribute('data-bars')) ?? '[]')).toEqual([
+      { goalId: 'support', ...Object.fromEntries((await odata(statusUrl)).value.map((r) => [String(r.status), Number(r.cycles)])), incomplete: 1 },
+    ]);
+    const savingsUrl = (await page.locator('#goal-savings').getAttribute('data-odata-url')) ?? '';
+    const savings = (await odata(savingsUrl)).value;
+    const points = JSON.parse((await page.locator('#goal-savings').getAttribute('data-points')) ?? '[]') as { timeSaved: number; costSaved: number }[];
+    expect(points.reduce((sum, p) => sum + p.timeSaved, 0)).toBe(savings.reduce((sum, r) => sum + Number(r.timeSaved), 0));
+    expect(points.reduce((sum, p) => sum + p.costSaved, 0)).toBe(8);
+    await expect(page.locator('#goal-select').inputValue()).resolves.toBe('support');
+    const funnelUrl = (await page.locator('#goal-funnel').getAttribute('data-odata-url')) ?? '';
+    const funnel = (await odata(funnelUrl)).value.map((r) => ({ stepId: String(r.stepId), cycles: Number(r.cycles) }));
+    expect(JSON.parse((await page.locator('#goal-funnel').getAttribute('data-bars')) ?? '[]')).toEqual(funnel);
+    expect(funnel).toEqual([
+      { stepId: 'received', cycles: 4 },
+      { stepId: 'answered', cycles: 2 },
+      { stepId: 'resolved', cycles: 2 },
+    ]);
+
     // Each tile's recipe is one click away, as text to copy.
     await page.locator('#kpi-tasks .recipe-toggle').click();
     // Shown percent-decoded to be read; the tile keeps the exact URL it fetched for the copy button.
@@ -246,6 +338,7 @@ describeE2e('landing page in Chromium', () => {
     await page.waitForSelector('#period-label:has-text("project shop")');
     await waitReady();
     expect(await checkKpis()).toEqual({ tasksReached: 5, sessions: 4, contacts: 3, handovers: 1 });
+    expect(await checkGoalTiles()).toEqual({ completed: 1, partiallyCompleted: 1, timeSaved: 420, costSaved: 4 });
     await page.selectOption('#period', '30d');
     await waitReady();
     expect(await checkKpis()).toEqual({ tasksReached: 6, sessions: 5, contacts: 4, handovers: 1 });

@@ -150,7 +150,7 @@ describe('POST /api/v1/events over HTTP', () => {
               index: 3,
               id: 'v-type',
               target: 'type',
-              message: 'must be one of task.completed, input, message, step.executed, handover, profile.updated, profile.deleted',
+              message: 'must be one of task.completed, input, message, step.executed, handover, profile.updated, profile.deleted, goal.step',
             },
           ],
         },

@@ -52,7 +52,7 @@ describe('project settings API', () => {
       contactProfiles: true,
       maskSensitive: false,
       maskIp: false,
-      retention: { events: null, analytics: null, conversations: null, steps: null, sessions: null, escalations: null, tasks: null, profiles: null },
+      retention: { events: null, analytics: null, conversations: null, steps: null, sessions: null, escalations: null, tasks: null, profiles: null, goalEvents: null },
       updatedAt: null,
     });
   });
@@ -66,7 +66,7 @@ describe('project settings API', () => {
       contactProfiles: true,
       maskSensitive: false,
       maskIp: true,
-      retention: { events: null, analytics: 30, conversations: null, steps: null, sessions: null, escalations: null, tasks: null, profiles: 365 },
+      retention: { events: null, analytics: 30, conversations: null, steps: null, sessions: null, escalations: null, tasks: null, profiles: 365, goalEvents: null },
     };
     expect(put.body).toEqual({ ...expected, updatedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
     const get = await request(h.app).get('/api/v1/projects/conf/settings').set(auth);

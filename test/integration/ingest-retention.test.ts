@@ -43,6 +43,8 @@ describe('purgeExpired', () => {
       completed_tasks: 1,
       contact_profiles: 1,
       contact_tasks: 1,
+      goal_events: 0,
+      goal_cycles: 0,
     });
     const remaining = async (table: string, column: string) =>
       (await h.db.query(`SELECT ${column} AS v FROM ${table} ORDER BY 1`)).rows.map((r) => r.v);
@@ -56,6 +58,6 @@ describe('purgeExpired', () => {
   it('a second run finds nothing', async () => {
     const second = await purgeExpired(h.db);
     expect(Object.values(second).every((n) => n === 0)).toBe(true);
-    expect(Object.keys(second)).toHaveLength(10);
+    expect(Object.keys(second)).toHaveLength(12);
   });
 });

@@ -83,6 +83,7 @@ describe('landing page', () => {
 
   it.each([
     ['/assets/app.js', /^text\/javascript|^application\/javascript/],
+    ['/assets/goals.js', /^text\/javascript|^application\/javascript/],
     ['/assets/styles.css', /^text\/css/],
     ['/assets/favicon.svg', /^image\/svg\+xml/],
   ])('serves %s', async (url, type) => {
@@ -118,7 +119,7 @@ describe('landing page', () => {
   it('loads nothing from another host: page, script and styles name no external URL', async () => {
     const page = await request(t.app).get('/');
     const urls: string[] = [...externalUrls(page.text)];
-    for (const asset of ['/assets/app.js', '/assets/styles.css', '/assets/favicon.svg']) {
+    for (const asset of ['/assets/app.js', '/assets/goals.js', '/assets/styles.css', '/assets/favicon.svg']) {
       urls.push(...externalUrls(bodyText(await request(t.app).get(asset))));
     }
     const library = await request(t.app).get(CHART_LIBRARY_PATH);

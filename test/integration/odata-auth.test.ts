@@ -152,6 +152,12 @@ const P2_KEYS: Record<string, string> = {
   ContactProfiles: "(projectId='p2',contactId='c3')",
   ContactTasks: "(projectId='p2',contactId='c3',task='Order Placement')",
   CompletedTasks: "('t4')",
+  Goals: "(projectId='p2',goalId='g1')",
+  GoalSteps: "(version='22222222-2222-4222-8222-222222222222',goalStepId='start')",
+  GoalStepMetrics: "(version='22222222-2222-4222-8222-222222222222',goalStepMetricId='m1')",
+  GoalEvents: "('ge2:start')",
+  GoalCycles: "('gc2')",
+  ContactGoals: "(projectId='p2',contactId='c3',goalId='g1')",
 };
 
 const SETS = taskfeedModel.entitySets.map((s) => s.name);

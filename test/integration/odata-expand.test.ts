@@ -163,7 +163,7 @@ describe('$expand elsewhere', () => {
     const res = await get("/odata/Sessions?$select=id&$filter=id eq 'p2:s3'&$expand=*");
     expect(res.status).toBe(200);
     const row = res.body.value[0];
-    expect(Object.keys(row)).toEqual(['id', 'analytics', 'conversations', 'executedSteps', 'completedTasks', 'escalations']);
+    expect(Object.keys(row)).toEqual(['id', 'analytics', 'conversations', 'executedSteps', 'completedTasks', 'escalations', 'goalEvents', 'goalCycles']);
     expect(row.analytics.map((a: { id: string }) => a.id)).toEqual(['a5']);
     expect(row.conversations.map((a: { id: string }) => a.id)).toEqual(['m3']);
     expect(row.escalations).toEqual([]);

@@ -231,6 +231,12 @@ describe('payload shape', () => {
       'ContactProfiles',
       'ContactTasks',
       'CompletedTasks',
+      'Goals',
+      'GoalSteps',
+      'GoalStepMetrics',
+      'GoalEvents',
+      'GoalCycles',
+      'ContactGoals',
     ]);
     expect(res.body.value[0]).toEqual({ name: 'Analytics', kind: 'EntitySet', url: 'Analytics' });
   });

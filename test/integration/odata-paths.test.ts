@@ -218,7 +218,7 @@ describe('the service root', () => {
     const res = await get(url);
     expect(res.status).toBe(200);
     expect(res.body['@odata.context']).toBe(`${SERVICE}/$metadata`);
-    expect(res.body.value).toHaveLength(9);
+    expect(res.body.value).toHaveLength(15);
   });
 });
 

@@ -63,8 +63,8 @@ const task = { id: 'e1', type: 'task.completed', ...base, contactId: 'c', sessio
 const invalid: [string, unknown, string, string][] = [
   ['not an object', 'hello', '', 'each event must be a JSON object'],
   ['an array', [task], '', 'each event must be a JSON object'],
-  ['no type', { ...task, type: undefined }, 'type', 'is required; one of task.completed, input, message, step.executed, handover, profile.updated, profile.deleted'],
-  ['an unknown type', { ...task, type: 'task.done' }, 'type', 'must be one of task.completed, input, message, step.executed, handover, profile.updated, profile.deleted'],
+  ['no type', { ...task, type: undefined }, 'type', 'is required; one of task.completed, input, message, step.executed, handover, profile.updated, profile.deleted, goal.step'],
+  ['an unknown type', { ...task, type: 'task.done' }, 'type', 'must be one of task.completed, input, message, step.executed, handover, profile.updated, profile.deleted, goal.step'],
   ['a typo', { ...task, sesionId: 's' }, 'sesionId', "unknown field; did you mean 'sessionId'?"],
   ['an unrelated unknown field', { ...task, colour: 'red' }, 'colour', 'unknown field'],
   ['an empty id', { ...task, id: '' }, 'id', 'must not be empty'],

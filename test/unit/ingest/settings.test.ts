@@ -7,7 +7,7 @@ describe('project settings', () => {
       contactProfiles: true,
       maskSensitive: false,
       maskIp: false,
-      retention: { events: null, analytics: null, conversations: null, steps: null, sessions: null, escalations: null, tasks: null, profiles: null },
+      retention: { events: null, analytics: null, conversations: null, steps: null, sessions: null, escalations: null, tasks: null, profiles: null, goalEvents: null },
     });
   });
 

@@ -29,6 +29,12 @@ describe('withCognigyKeyNames', () => {
       ContactProfiles: ['projectId', 'contactId'],
       ContactTasks: ['projectId', 'contactId', 'task'],
       CompletedTasks: ['_id'],
+      Goals: ['projectId', 'goalId'],
+      GoalSteps: ['version', 'goalStepId'],
+      GoalStepMetrics: ['version', 'goalStepMetricId'],
+      GoalEvents: ['_id'],
+      GoalCycles: ['_id'],
+      ContactGoals: ['projectId', 'contactId', 'goalId'],
     });
   });
 

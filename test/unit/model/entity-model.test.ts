@@ -24,6 +24,12 @@ describe('taskfeedModel', () => {
       ['ContactProfiles', 'ContactProfile', 'odata_contact_profiles'],
       ['ContactTasks', 'ContactTask', 'contact_tasks'],
       ['CompletedTasks', 'CompletedTask', 'completed_tasks'],
+      ['Goals', 'Goal', 'goals'],
+      ['GoalSteps', 'GoalStep', 'goal_steps'],
+      ['GoalStepMetrics', 'GoalStepMetric', 'goal_step_metrics'],
+      ['GoalEvents', 'GoalEvent', 'odata_goal_events'],
+      ['GoalCycles', 'GoalCycle', 'goal_cycles'],
+      ['ContactGoals', 'ContactGoal', 'contact_goals'],
     ]);
     expect(taskfeedModel.namespace).toBe('Taskfeed');
     expect(taskfeedModel.containerName).toBe('Container');
@@ -45,6 +51,12 @@ describe('taskfeedModel', () => {
       ContactProfiles: ['projectId', 'contactId'],
       ContactTasks: ['projectId', 'contactId', 'task'],
       CompletedTasks: ['id'],
+      Goals: ['projectId', 'goalId'],
+      GoalSteps: ['version', 'goalStepId'],
+      GoalStepMetrics: ['version', 'goalStepMetricId'],
+      GoalEvents: ['id'],
+      GoalCycles: ['id'],
+      ContactGoals: ['projectId', 'contactId', 'goalId'],
     });
   });
 
@@ -72,6 +84,11 @@ describe('taskfeedModel', () => {
     ['ContactTasks', 'count', 'completion_count', 'Edm.Int32'],
     ['CompletedTasks', 'flowReferenceId', 'flow_id', 'Edm.String'],
     ['CompletedTasks', 'timestamp', 'occurred_at', 'Edm.DateTimeOffset'],
+    ['GoalSteps', 'order', 'step_order', 'Edm.Int32'],
+    ['GoalStepMetrics', 'value', 'value', 'Edm.Int32'],
+    ['GoalEvents', 'timestamp', 'occurred_at', 'Edm.DateTimeOffset'],
+    ['GoalCycles', 'timeSavedSeconds', 'time_saved_seconds', 'Edm.Int64'],
+    ['ContactGoals', 'count', 'completion_count', 'Edm.Int32'],
   ])('%s.%s → column %s, %s', (setName, name, column, type) => {
     expect(findProperty(set(setName), name)).toMatchObject({ column, type });
   });
@@ -106,13 +123,35 @@ describe('taskfeedModel', () => {
       'Sessions.executedSteps → * ExecutedSteps on projectId=projectId,sessionId=sessionId',
       'Sessions.completedTasks → * CompletedTasks on projectId=projectId,sessionId=sessionId',
       'Sessions.escalations → * LiveAgentEscalations on projectId=projectId,sessionId=sessionId',
+      'Sessions.goalEvents → * GoalEvents on projectId=projectId,sessionId=sessionId',
+      'Sessions.goalCycles → * GoalCycles on projectId=projectId,sessionId=sessionId',
       'LiveAgentEscalations.session → 1 Sessions on projectId=projectId,sessionId=sessionId',
       'ContactProfiles.tasks → * ContactTasks on projectId=projectId,contactId=contactId',
+      'ContactProfiles.goals → * ContactGoals on projectId=projectId,contactId=contactId',
       'ContactProfiles.completedTasks → * CompletedTasks on projectId=projectId,contactId=contactId',
       'ContactProfiles.sessions → * Sessions on projectId=projectId,contactId=userId',
       'ContactTasks.contactProfile → 1 ContactProfiles on projectId=projectId,contactId=contactId',
       'CompletedTasks.session → 1 Sessions on projectId=projectId,sessionId=sessionId',
       'CompletedTasks.contactProfile → 1 ContactProfiles on projectId=projectId,contactId=contactId',
+      'Goals.steps → * GoalSteps on projectId=projectId,goalId=goalId,version=version',
+      'Goals.metrics → * GoalStepMetrics on projectId=projectId,goalId=goalId,version=version',
+      'Goals.events → * GoalEvents on projectId=projectId,goalId=goalId',
+      'Goals.cycles → * GoalCycles on projectId=projectId,goalId=goalId',
+      'GoalSteps.goal → 1 Goals on projectId=projectId,goalId=goalId',
+      'GoalSteps.metrics → * GoalStepMetrics on projectId=projectId,goalId=goalId,version=version,goalStepId=goalStepId',
+      'GoalSteps.events → * GoalEvents on projectId=projectId,goalId=goalId,version=version,goalStepId=stepId',
+      'GoalStepMetrics.goal → 1 Goals on projectId=projectId,goalId=goalId',
+      'GoalStepMetrics.step → 1 GoalSteps on projectId=projectId,goalId=goalId,version=version,goalStepId=goalStepId',
+      'GoalEvents.session → 1 Sessions on projectId=projectId,sessionId=sessionId',
+      'GoalEvents.goal → 1 Goals on projectId=projectId,goalId=goalId',
+      'GoalEvents.step → 1 GoalSteps on projectId=projectId,goalId=goalId,version=version,stepId=goalStepId',
+      'GoalEvents.cycle → 1 GoalCycles on projectId=projectId,sessionId=sessionId,goalId=goalId,goalCycleId=goalCycleId',
+      'GoalCycles.session → 1 Sessions on projectId=projectId,sessionId=sessionId',
+      'GoalCycles.goal → 1 Goals on projectId=projectId,goalId=goalId',
+      'GoalCycles.events → * GoalEvents on projectId=projectId,sessionId=sessionId,goalId=goalId,goalCycleId=goalCycleId',
+      'GoalCycles.contactProfile → 1 ContactProfiles on projectId=projectId,contactId=contactId',
+      'ContactGoals.contactProfile → 1 ContactProfiles on projectId=projectId,contactId=contactId',
+      'ContactGoals.goal → 1 Goals on projectId=projectId,goalId=goalId',
     ]);
   });
 
