@@ -17,7 +17,8 @@ import { parseQueryString } from '../../../src/odata/parse-query';
 import { parseSearch } from '../../../src/odata/parse-search';
 import { percentDecodeWithMask } from '../../../src/odata/percent-decode';
 
-export const ABNF_DIR = path.resolve(__dirname, '../../../../shared/conformance/abnf');
+// Vendored OASIS test vectors: see test/conformance/NOTICE.
+export const ABNF_DIR = path.resolve(__dirname, '../../conformance/oasis/abnf');
 
 export interface Vector {
   readonly Name: string;
@@ -35,7 +36,7 @@ export interface VectorFile {
 
 export function loadVectors(file: string): VectorFile {
   const full = path.join(ABNF_DIR, file);
-  if (!existsSync(full)) throw new Error(`ABNF vectors not found at ${full} (shared/ must sit beside the repository)`);
+  if (!existsSync(full)) throw new Error(`ABNF vectors not found at ${full}`);
   return parseYaml(readFileSync(full, 'utf8')) as VectorFile;
 }
 
