@@ -26,11 +26,12 @@ import { bindBoolean, bindExpr, bindSearch, isNumeric, rootScope, type BindSessi
 import type { BoundExpr, BoundType, NavigationJoin, OutputColumn, TableRef } from './bound';
 import { keyColumns, propertyColumns } from './validate';
 
+/** An ORDER BY key; see sql/order for the null rule (nullsLast: top/bottom transformations, where a missing value is never "the highest"). */
 export interface ApplyOrder {
   readonly expr: BoundExpr;
   readonly desc: boolean;
-  /** Nulls rank last in both directions (top/bottom transformations: a missing value is never "the highest"). */
   readonly nullsLast?: boolean;
+  readonly notNull?: boolean;
 }
 
 export type AggregateMethod = 'sum' | 'min' | 'max' | 'average' | 'countdistinct' | 'count';
@@ -297,7 +298,7 @@ function distinctOrder(order: readonly ApplyOrder[]): ApplyOrder[] {
 
 /** A total order of the state's rows: the key of an entity, or every column of a rows state. */
 function tieBreak(s: State): ApplyOrder[] {
-  if (s.kind === 'entity') return keyColumns(s.ref).map((k) => ({ expr: k.expr, desc: false }));
+  if (s.kind === 'entity') return keyColumns(s.ref).map((k) => ({ expr: k.expr, desc: false, notNull: true }));
   // A rolled-up row and a group whose value is null differ only in their shape.
   return [...s.columns.map((c) => ({ expr: c.expr, desc: false })), ...(s.shape ? [{ expr: s.shape.expr, desc: false }] : [])];
 }
@@ -561,8 +562,17 @@ function bindNavigationAggregate(
   return { kind: 'navigation', alias, method, inner, join, value, type: aggregateType(method, value.type, pos), pos };
 }
 
+/** Names first (400), then what is not supported (501). */
 function bindAggregateItem(names: Names, s: State, scope: Scope, item: AggregateItem): BoundAggregate {
-  if (item.from.length > 0) throw odataNotImplemented(`The 'from' keyword in aggregate expressions is not supported (position ${item.pos}); use groupby(…)/aggregate(…) instead`);
+  const bound = bindAggregateExpression(names, s, scope, item);
+  if (item.from.length > 0) {
+    for (const f of item.from) for (const g of f.groupings) bindGroupingPath(names, s, scope, g, item.pos);
+    throw odataNotImplemented(`The 'from' keyword in aggregate expressions is not supported (position ${item.pos}); use groupby(…)/aggregate(…) instead`);
+  }
+  return bound;
+}
+
+function bindAggregateExpression(names: Names, s: State, scope: Scope, item: AggregateItem): BoundAggregate {
   switch (item.kind) {
     case 'aggregateCount': {
       const alias = requireAlias(item.alias, item.pos);
@@ -597,7 +607,10 @@ function bindAggregateItem(names: Names, s: State, scope: Scope, item: Aggregate
           { target: item.name },
         );
       }
-      throw odataNotImplemented(`Custom aggregate '${[...item.path, item.name].join('/')}' is not defined by this service (position ${item.pos})`);
+      // This model defines no custom aggregates: an unknown name.
+      throw odataUnknownProperty(`'${[...item.path, item.name].join('/')}' (position ${item.pos}) is neither a property nor a custom aggregate of this model`, {
+        target: [...item.path, item.name].join('/'),
+      });
     }
     default:
       return assertNever(item);
@@ -1022,21 +1035,41 @@ function bindTransformation(names: Names, t: ApplyTransformation, s: State): Sta
       return bindGroupBy(names, s, t);
     case 'concat':
       return bindConcat(names, s, t);
-    case 'nest':
     case 'addnested':
     case 'join':
     case 'outerjoin':
+      bindJoinPath(s, t);
+      return notSupported(t);
+    case 'nest':
     case 'ancestors':
     case 'descendants':
     case 'traverse':
-      throw odataNotImplemented(
-        `The $apply transformation '${t.kind}' is not supported (position ${t.pos}); supported: aggregate, groupby, filter, search, compute, orderby, top, skip, topcount, bottomcount, toppercent, bottompercent, topsum, bottomsum, concat, identity`,
-      );
+      return notSupported(t);
     case 'customFunction':
       throw odataNotImplemented(`This service defines no custom set transformations such as '${t.name}' (position ${t.pos})`);
     default:
       return assertNever(t);
   }
+}
+
+function notSupported(t: ApplyTransformation): never {
+  throw odataNotImplemented(
+    `The $apply transformation '${t.kind}' is not supported (position ${t.pos}); supported: aggregate, groupby, filter, search, compute, orderby, top, skip, topcount, bottomcount, toppercent, bottompercent, topsum, bottomsum, concat, identity`,
+  );
+}
+
+/** The path of join/outerjoin (a collection-valued property) or addnested (a navigation) must name one of the input's. */
+function bindJoinPath(s: State, t: Extract<ApplyTransformation, { kind: 'join' | 'outerjoin' | 'addnested' }>): void {
+  const name = t.path[0] as string;
+  const where = `${t.kind}(${t.path.join('/')} …) (position ${t.pos})`;
+  if (s.kind !== 'entity') {
+    throw odataUnknownProperty(`${where}: the transformed result has no navigation properties`, { target: name });
+  }
+  if (findNavigation(s.ref.set, name) !== undefined) return;
+  if (t.kind !== 'addnested' && findProperty(s.ref.set, name) !== undefined) {
+    throw odataInvalid(`${where}: '${name}' is a single value; ${t.kind} needs a collection-valued property`, { target: name });
+  }
+  throw odataUnknownProperty(`${where}: ${s.ref.set.typeName} has no navigation property '${name}'`, { target: name });
 }
 
 function bindSequence(names: Names, seq: ApplySequence, s: State): State {
@@ -1092,7 +1125,15 @@ export function bindApply(
   resource: { readonly ref: TableRef; readonly where: readonly BoundExpr[] },
   q: ParsedQuery,
 ): BoundApply {
-  if (q.expand !== undefined && q.expand.length > 0) throw odataNotImplemented('$expand together with $apply is not supported; the aggregated result has no navigation properties');
+  if (q.expand !== undefined && q.expand.length > 0) {
+    for (const item of q.expand) {
+      const name = item.kind === 'expandPath' ? item.path[0] : undefined;
+      if (name !== undefined && findNavigation(resource.ref.set, name) === undefined) {
+        throw odataUnknownProperty(`$expand: ${resource.ref.set.typeName} has no navigation property '${name}'`, { target: name });
+      }
+    }
+    throw odataNotImplemented('$expand together with $apply is not supported; the aggregated result has no navigation properties');
+  }
   const names = createNames(session);
   let state: State = { kind: 'entity', ref: resource.ref, from: { kind: 'table', ref: resource.ref }, where: resource.where, computed: [], order: [] };
   state = bindSequence(names, q.apply ?? [], state);

@@ -4,16 +4,7 @@ import type { ApplyExpr, ApplyFrom, ApplyOrder, ApplyRelation, ApplySelect, Boun
 import type { BoundExpr } from '../odata/bound';
 import { compileExpr, joinCondition, projectRestriction, tableSql, type CompileContext } from './compile-expr';
 import { join, param, raw, render, sql, type CompiledQuery, type Sql } from './fragment';
-
-function orderItemSql(o: ApplyOrder, ctx: CompileContext): Sql {
-  // PostgreSQL ranks nulls first when descending; top/bottom transformations rank them last.
-  const direction = o.desc ? (o.nullsLast === true ? 'DESC NULLS LAST' : 'DESC') : 'ASC';
-  return sql`${compileExpr(o.expr, ctx)} ${raw(direction)}`;
-}
-
-function orderListSql(order: readonly ApplyOrder[], ctx: CompileContext): Sql {
-  return join(order.map((o) => orderItemSql(o, ctx)));
-}
+import { orderListSql } from './order';
 
 /** OVER (PARTITION BY … ORDER BY … frame) */
 function windowSql(partition: readonly BoundExpr[] | undefined, order: readonly ApplyOrder[], frame: string, ctx: CompileContext): Sql {

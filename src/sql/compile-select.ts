@@ -3,6 +3,7 @@ import type { BoundExpand, BoundExpr, BoundOrder, OutputColumn, TableRef } from 
 import type { EntityPlan } from '../odata/plan';
 import { compileExpr, joinCondition, projectRestriction, SQL_TYPE, tableSql, type CompileContext } from './compile-expr';
 import { join, param, quoteIdent, raw, render, sql, type CompiledQuery, type Sql } from './fragment';
+import { orderDirection, orderListSql } from './order';
 
 /** Result column names: c<i> selected, k<i> keys, o<i> order values, e<i>/n<i> expansions and their counts. */
 export const resultColumn = {
@@ -17,18 +18,9 @@ function where(parts: readonly Sql[]): Sql {
   return parts.length === 0 ? sql`` : sql` WHERE ${join(parts, ' AND ')}`;
 }
 
-/**
- * OData sorts null before every value ascending and after every value descending (PostgreSQL's default is the
- * reverse). Columns that cannot be null keep plain ASC/DESC so that their indexes still serve the order.
- */
-export function orderDirection(o: BoundOrder, root?: TableRef): string {
-  if (root !== undefined && isNotNullColumn(o.expr, root)) return o.desc ? 'DESC' : 'ASC';
-  return o.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
-}
-
-function orderSql(orderby: readonly BoundOrder[], ctx: CompileContext, root?: TableRef): Sql {
+function orderSql(orderby: readonly BoundOrder[], ctx: CompileContext, root: TableRef): Sql {
   if (orderby.length === 0) return sql``;
-  return sql` ORDER BY ${join(orderby.map((o) => sql`${compileExpr(o.expr, ctx)} ${raw(orderDirection(o, root))}`))}`;
+  return sql` ORDER BY ${orderListSql(orderby.map((o) => ({ ...o, notNull: isNotNullColumn(o.expr, root) })), ctx)}`;
 }
 
 function isNotNullColumn(e: BoundExpr, root: TableRef): boolean {
@@ -86,7 +78,7 @@ function expansionSql(x: BoundExpand, ctx: CompileContext): Sql {
   const limit = x.top === undefined ? sql`` : sql` LIMIT ${param(x.top)}::bigint`;
   const offset = x.skip === undefined || x.skip === 0 ? sql`` : sql` OFFSET ${param(x.skip)}::bigint`;
   const inner = sql`SELECT ${join([sql`${row} AS v`, ...orders])} FROM ${from}${where(conditions)}${orderSql(x.orderby, ctx, target)}${limit}${offset}`;
-  const aggOrder = x.orderby.length === 0 ? sql`` : sql` ORDER BY ${join(x.orderby.map((o, i) => sql`x.${raw(`o${i}`)} ${raw(orderDirection(o, target))}`))}`;
+  const aggOrder = x.orderby.length === 0 ? sql`` : sql` ORDER BY ${join(x.orderby.map((o, i) => sql`x.${raw(`o${i}`)} ${raw(orderDirection({ ...o, notNull: isNotNullColumn(o.expr, target) }))}`))}`;
   return sql`(SELECT coalesce(json_agg(x.v${aggOrder}), '[]'::json) FROM (${inner}) AS x)`;
 }
 

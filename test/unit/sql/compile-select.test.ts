@@ -70,7 +70,7 @@ const CASES: readonly (readonly [name: string, path: string, query: string, opti
     'Analytics',
     `$filter=intentScore gt null&$select=id`,
     {},
-    `SELECT t0."id" AS c0, t0."id" AS k0, t0."id" AS o0 FROM "analytics" AS t0 WHERE false ORDER BY t0."id" ASC LIMIT $1::bigint`,
+    `SELECT t0."id" AS c0, t0."id" AS k0, t0."id" AS o0 FROM "analytics" AS t0 WHERE (NOT true) ORDER BY t0."id" ASC LIMIT $1::bigint`,
     [3],
   ],
   [
