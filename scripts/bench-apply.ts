@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { createApp, type AppContext } from '../src/app';
+import { createApp } from '../src/app';
+import type { AppContext } from '../src/context';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db';
 import { createLogger } from '../src/logger';
@@ -18,7 +19,7 @@ import { BindSession } from '../src/odata/bind-expr';
 import { DEFAULT_LIMITS } from '../src/odata/limits';
 import { parseResourcePath } from '../src/odata/parse-path';
 import { parseQueryString } from '../src/odata/parse-query';
-import { resolveResource } from '../src/odata/resolve-path';
+import { bindResource } from '../src/odata/bind-path';
 import { compileApplyPage } from '../src/sql/compile-apply';
 import type { CompiledQuery } from '../src/sql/fragment';
 
@@ -117,7 +118,7 @@ function compiledStatement(url: string): CompiledQuery {
   const session = new BindSession(taskfeedModel, DEFAULT_LIMITS, q.aliases);
   const parsed = parseResourcePath(path);
   if (parsed.kind !== 'resource') throw new Error(`not a resource path: ${path}`);
-  const resource = resolveResource(session, parsed.segments);
+  const resource = bindResource(session, parsed.segments);
   if (resource.kind !== 'collection') throw new Error(`not a collection: ${path}`);
   return compileApplyPage(bindApply(session, resource, q), { limit: 1001, offset: 0 }, { projects: [PROJECT] });
 }

@@ -24,7 +24,8 @@ import type {
 } from './ast';
 import { bindBoolean, bindExpr, bindSearch, isNumeric, rootScope, type BindSession, type DerivedColumn, type Scope } from './bind-expr';
 import type { BoundExpr, BoundType, NavigationJoin, OutputColumn, TableRef } from './bound';
-import { keyColumns, propertyColumns } from './validate';
+import { resultColumn } from './result-columns';
+import { keyColumns, propertyColumns } from './bind-query';
 
 /** An ORDER BY key; see sql/order for the null rule (nullsLast: top/bottom transformations, where a missing value is never "the highest"). */
 export interface ApplyOrder {
@@ -126,8 +127,8 @@ export interface BoundApply {
   readonly final: ApplySelect;
   readonly output: readonly OutputColumn[];
   readonly shapes?: ApplyShapes;
-  /** The context URL select list (e.g. ['intent', 'session(channel)', 'n']); undefined: the entity set itself. */
-  readonly contextItems?: readonly string[];
+  /** The properties every instance has, for the context URL's select list; undefined: the entity set itself. */
+  readonly contextColumns?: readonly OutputColumn[];
   readonly top?: number;
   readonly skip: number;
   readonly count: boolean;
@@ -1096,23 +1097,8 @@ function selectColumns(columns: readonly RowColumn[], items: readonly SelectItem
   return columns.filter((c) => wanted.has(c.path[0] ?? c.name) || wanted.has(keyOf(c.path, c.name)));
 }
 
-/** Context URL items: ['intent', 'session(channel,userType)', 'n'] */
-function contextItems(columns: readonly RowColumn[]): string[] {
-  const items: string[] = [];
-  const nested = new Map<string, RowColumn[]>();
-  for (const c of columns) {
-    const head = c.path[0];
-    if (head === undefined) {
-      if (!items.includes(c.name)) items.push(c.name);
-      continue;
-    }
-    if (!nested.has(head)) {
-      nested.set(head, []);
-      items.push(`\u0000${head}`);
-    }
-    nested.get(head)?.push({ ...c, path: c.path.slice(1) });
-  }
-  return items.map((i) => (i.startsWith('\u0000') ? `${i.slice(1)}(${contextItems(nested.get(i.slice(1)) ?? []).join(',')})` : i));
+function outputColumn(c: RowColumn): OutputColumn {
+  return { name: c.name, expr: c.expr, type: c.type, ...(c.path.length > 0 ? { path: c.path } : {}), ...(c.dynamic ? { dynamic: true } : {}) };
 }
 
 /**
@@ -1143,28 +1129,28 @@ export function bindApply(
   const orderby = q.orderby === undefined ? [] : bindOrderItems(scopeOf(names, state), q.orderby);
   const done = finish(state);
   const selected = selectColumns(done.columns, q.select);
-  const columns: { sqlName: string; expr: ApplyExpr }[] = selected.map((c, i) => ({ sqlName: `c${i}`, expr: c.expr }));
+  const columns: { sqlName: string; expr: ApplyExpr }[] = selected.map((c, i) => ({ sqlName: resultColumn.select(i), expr: c.expr }));
   let shapes: ApplyShapes | undefined;
-  let items: string[] | undefined;
+  let common: RowColumn[] | undefined;
   if (done.shape !== undefined) {
-    columns.push({ sqlName: 'sh', expr: done.shape.expr });
+    columns.push({ sqlName: resultColumn.shape, expr: done.shape.expr });
     const members = done.shape.members.map((m) => selected.flatMap((c, i) => (m.includes(keyOf(c.path, c.name)) ? [i] : [])));
-    shapes = { column: 'sh', members };
+    shapes = { column: resultColumn.shape, members };
     // Only what every instance has belongs in the context URL.
-    const common = selected.filter((_, i) => members.every((m) => m.includes(i)));
-    items = common.length > 0 ? contextItems(common) : undefined;
+    const shared = selected.filter((_, i) => members.every((m) => m.includes(i)));
+    common = shared.length > 0 ? shared : undefined;
   } else {
     const plainEntity = done.entity && selected.length === done.columns.length && selected.every((c) => !c.dynamic);
-    items = plainEntity ? undefined : contextItems(selected);
+    common = plainEntity ? undefined : selected;
   }
   return {
     kind: 'apply',
     set: resource.ref.set,
     ctes: names.ctes,
     final: { kind: 'select', name: '', from: done.from, star: false, columns, where: done.where, orderBy: distinctOrder([...orderby, ...done.order]) },
-    output: selected.map((c) => ({ name: c.name, expr: c.expr, type: c.type, ...(c.path.length > 0 ? { path: c.path } : {}), ...(c.dynamic ? { dynamic: true } : {}) })),
+    output: selected.map(outputColumn),
     ...(shapes ? { shapes } : {}),
-    ...(items ? { contextItems: items } : {}),
+    ...(common ? { contextColumns: common.map(outputColumn) } : {}),
     ...(q.top !== undefined ? { top: q.top } : {}),
     skip: q.skip ?? 0,
     count: q.count === true,

@@ -72,3 +72,19 @@ export interface BoundExpand {
   readonly count: boolean;
   readonly expand: readonly BoundExpand[];
 }
+
+/** A collection read over an entity set (no $apply). */
+export interface EntityQuery {
+  readonly kind: 'entities';
+  readonly root: TableRef;
+  readonly select: readonly OutputColumn[];
+  readonly explicitSelect: boolean;
+  /** Key columns, always fetched (entity ids, skiptokens) even when not selected. */
+  readonly keys: readonly OutputColumn[];
+  readonly expand: readonly BoundExpand[];
+  readonly where: readonly BoundExpr[];
+  readonly orderby: readonly BoundOrder[];
+  readonly top?: number;
+  readonly skip?: number;
+  readonly count: boolean;
+}

@@ -5,8 +5,9 @@ import { BindSession } from '../../../src/odata/bind-expr';
 import { DEFAULT_LIMITS } from '../../../src/odata/limits';
 import { parseResourcePath } from '../../../src/odata/parse-path';
 import { parseQueryString } from '../../../src/odata/parse-query';
-import { resolveResource } from '../../../src/odata/resolve-path';
+import { bindResource } from '../../../src/odata/bind-path';
 import { compileApplyCount, compileApplyPage } from '../../../src/sql/compile-apply';
+import { applyContext } from '../../../src/serialize/context-url';
 
 const P1 = { projects: ['p1'] } as const;
 
@@ -15,7 +16,7 @@ function plan(set: string, query: string): BoundApply {
   const session = new BindSession(taskfeedModel, DEFAULT_LIMITS, q.aliases);
   const path = parseResourcePath(set);
   if (path.kind !== 'resource') throw new Error(`not a resource path: ${set}`);
-  const resource = resolveResource(session, path.segments);
+  const resource = bindResource(session, path.segments);
   if (resource.kind !== 'collection') throw new Error(`not a collection: ${set}`);
   return bindApply(session, resource, q);
 }
@@ -148,7 +149,7 @@ describe('bindApply', () => {
       ['lo', 'Edm.Int32', [], true],
       ['n', 'Edm.Int64', [], true],
     ]);
-    expect(p.contextItems).toEqual(['session(channel)', 's', 'm', 'd', 'lo', 'n']);
+    expect(applyContext('h', 'Analytics', p.contextColumns)).toBe('h/$metadata#Analytics(session(channel),s,m,d,lo,n)');
   });
 
   it('never puts an alias from the request into the SQL text', () => {
@@ -160,6 +161,6 @@ describe('bindApply', () => {
     const p = plan('Analytics', '$apply=concat(groupby((channel),aggregate($count as n)),aggregate($count as n))');
     expect(p.output.map((c) => c.name)).toEqual(['channel', 'n']);
     expect(p.shapes).toEqual({ column: 'sh', members: [[0, 1], [1]] });
-    expect(p.contextItems).toEqual(['n']);
+    expect(applyContext('h', 'Analytics', p.contextColumns)).toBe('h/$metadata#Analytics(n)');
   });
 });

@@ -4,8 +4,8 @@ import { findEntitySet, findNavigation, findProperty } from '../model/entity-mod
 import { assertNever, odataInvalid, odataLimit, odataNotImplemented, odataUnknownProperty } from '../errors';
 import type { ComputeItem, ExpandItem, NestedQueryOptions, OrderItem, ParsedQuery, SelectItem } from './ast';
 import { bindBoolean, bindExpr, bindSearch, type BindSession, type DerivedColumn, rootScope, type Scope } from './bind-expr';
-import type { BoundExpand, BoundExpr, BoundOrder, OutputColumn, TableRef } from './bound';
-import { withKeyTieBreak, type EntityQuery } from './plan';
+import type { BoundExpand, BoundExpr, BoundOrder, EntityQuery, OutputColumn, TableRef } from './bound';
+import { withKeyTieBreak } from './order-keys';
 
 export function propertyColumns(ref: TableRef): OutputColumn[] {
   return ref.set.properties.map((p) => ({
@@ -155,10 +155,10 @@ function bindExpansion(session: BindSession, parent: TableRef, name: string, opt
 }
 
 /**
- * validateEntityQuery(session, ref over Analytics, parse('$filter=intent eq 'order'&$select=id,intent&$top=5'))
+ * bindEntityQuery(session, ref over Analytics, parse('$filter=intent eq 'order'&$select=id,intent&$top=5'))
  * → EntityQuery { select: [id, intent], where: [intent = 'order'], top: 5, … }
  */
-export function validateEntityQuery(session: BindSession, ref: TableRef, q: ParsedQuery, extraWhere: readonly BoundExpr[] = []): EntityQuery {
+export function bindEntityQuery(session: BindSession, ref: TableRef, q: ParsedQuery, extraWhere: readonly BoundExpr[] = []): EntityQuery {
   const base = rootScope(session, ref);
   const computed = bindComputes(base, q.compute);
   const scope: Scope = { ...base, derived: computed };
