@@ -11,6 +11,7 @@ import { assertNever, odataInvalid, odataNotImplemented, odataTypeMismatch, odat
 import type {
   AggregateItem,
   ApplySequence,
+  GroupingPath,
   ApplyTransformation,
   ComputeItem,
   ConcatTransformation,
@@ -861,7 +862,83 @@ function bindPartitioned(names: Names, s: State, keys: readonly GroupKey[], sequ
   return state;
 }
 
-function bindGroupBy(names: Names, s: State, t: GroupByTransformation): State {
+/**
+ * The properties of the entity a path of single-valued navigations reaches (`Customer` → Customer/ID, Customer/Name, …),
+ * or undefined when the path does not end at such an entity. Grouping by a navigation groups by the related entity and
+ * returns it expanded (Data Aggregation §3.10.1).
+ */
+function navigationGrouping(names: Names, s: State, path: readonly string[]): string[][] | undefined {
+  if (path.length === 0) return undefined;
+  if (s.kind === 'rows') {
+    // An entity grouped by before: its properties are nested columns under the same path.
+    const nested = s.columns.filter((c) => c.path.length >= path.length && path.every((p, i) => c.path[i] === p));
+    return nested.length === 0 ? undefined : nested.map((c) => [...c.path, c.name]);
+  }
+  let set = s.ref.set;
+  for (const name of path) {
+    const nav = findNavigation(set, name);
+    if (nav === undefined || nav.collection) return undefined;
+    set = findEntitySet(names.session.model, nav.target) as EntitySetDef;
+  }
+  return set.properties.map((p) => [...path, p.name]);
+}
+
+function withNavigationGroupings(names: Names, s: State, t: GroupByTransformation): GroupByTransformation {
+  const groupings = t.groupings.flatMap((g): GroupByTransformation['groupings'] => {
+    if (g.kind === 'groupingProperty') {
+      const expanded = navigationGrouping(names, s, g.path);
+      return expanded === undefined ? [g] : expanded.map((path) => ({ kind: 'groupingProperty', path, pos: g.pos }));
+    }
+    if (g.kind === 'rollup') return [{ ...g, paths: g.paths.flatMap((p) => navigationGrouping(names, s, p) ?? [p]) }];
+    return [g];
+  });
+  return { ...t, groupings };
+}
+
+/**
+ * The `from` keyword as the sequence it abbreviates (Data Aggregation §3.1.3):
+ * groupby((G),aggregate(X with sum from T with average as A)) = groupby((G,T),aggregate(X with sum as A))/groupby((G),aggregate(A with average as A)).
+ * Undefined when no aggregate item uses `from`.
+ */
+function withoutFrom(groupings: readonly GroupingPath[], items: readonly AggregateItem[], pos: number): ApplySequence | undefined {
+  const item = items.find((i) => i.from.length > 0);
+  if (item === undefined) return undefined;
+  if (items.length > 1) {
+    throw odataNotImplemented(`'from' (position ${item.pos}) in an aggregate() with more than one expression is not supported; aggregate each in its own request or use concat`);
+  }
+  const alias = item.alias;
+  if (alias === undefined) throw odataInvalid(`The aggregate expression at position ${item.pos} needs an alias: '… as Name'`);
+  const levels = item.from;
+  const steps: ApplySequence[number][] = [];
+  // Intermediate results carry names no request can write ('$' starts no OData identifier).
+  const nameAt = (i: number) => (i === levels.length ? alias : `$from${i}`);
+  // Finest level first: the inner method over every grouping, then each 'from' method over one grouping fewer.
+  let method: string | undefined;
+  for (let i = 0; i <= levels.length; i++) {
+    const rest = levels.slice(i).flatMap((l) => l.groupings);
+    const by = [...groupings, ...rest];
+    const previous = { kind: 'path' as const, root: { kind: 'implicit' as const }, segments: [{ kind: 'member' as const, name: nameAt(i - 1), pos }], pos };
+    const aggregateItem: AggregateItem =
+      i === 0 ? { ...item, from: [], alias: nameAt(0) } : { kind: 'aggregateWith', expr: previous, method: method as string, from: [], alias: nameAt(i), pos };
+    const aggregate = { kind: 'aggregate' as const, items: [aggregateItem], pos };
+    steps.push(by.length === 0 ? aggregate : { kind: 'groupby', groupings: by.map((path) => ({ kind: 'groupingProperty' as const, path, pos })), sequence: [aggregate], pos });
+    const level = levels[i];
+    if (level !== undefined) {
+      if (level.method === undefined) throw odataInvalid(`'from' (position ${item.pos}) needs 'with' and an aggregation method after its grouping properties`);
+      method = level.method;
+    }
+  }
+  return steps;
+}
+
+function bindGroupBy(names: Names, s: State, written: GroupByTransformation): State {
+  const t = withNavigationGroupings(names, s, written);
+  const last = t.sequence?.[t.sequence.length - 1];
+  if (t.sequence?.length === 1 && last?.kind === 'aggregate' && t.groupings.every((g) => g.kind === 'groupingProperty')) {
+    const groupings = t.groupings.map((g) => (g as { path: GroupingPath }).path);
+    const sequence = withoutFrom(groupings, last.items, last.pos);
+    if (sequence !== undefined) return bindSequence(names, sequence, s);
+  }
   const scope = scopeOf(names, s);
   const keys: GroupKey[] = [];
   const rollups: number[][] = [];
@@ -1030,8 +1107,11 @@ function bindTransformation(names: Names, t: ApplyTransformation, s: State): Sta
     case 'topsum':
     case 'bottomsum':
       return bindTopBottom(names, s, t);
-    case 'aggregate':
+    case 'aggregate': {
+      const sequence = withoutFrom([], t.items, t.pos);
+      if (sequence !== undefined) return bindSequence(names, sequence, s);
       return bindGrouping(names, s, [], { conditions: [], scope: scopeOf(names, s), items: t.items });
+    }
     case 'groupby':
       return bindGroupBy(names, s, t);
     case 'concat':

@@ -111,6 +111,12 @@ describe('aggregate', () => {
     ]);
   });
 
+  it("'from' averages per-day counts: tasks per day", async () => {
+    // p1: 4 tasks on 2024-01-01, 1 on 01-02, 1 on 01-08.
+    expect(plain(await values('CompletedTasks', 'compute(date(timestamp) as day)/aggregate($count from day with average as perDay)'))).toEqual([{ perDay: 2 }]);
+    expect(plain(await values('CompletedTasks', 'aggregate($count from session with max as most)'))).toEqual([{ most: 3 }]);
+  });
+
   it('counts each entity reached through a single-valued navigation once', async () => {
     // Six inputs in three sessions of p1 with 5, 3 and 7 steps: 15, not the per-input sum.
     expect(plain(await values('Analytics', 'aggregate(session/stepsCount with sum as steps, session/channel with countdistinct as channels)'))).toEqual([
