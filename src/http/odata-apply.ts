@@ -1,9 +1,9 @@
 // GET /odata/Set?$apply=… → bindApply → planApply → compileApply* → one statement per page (plus one for $count) → streamed transient instances.
 import type { Row } from '../db';
-import { bindApply, type BoundApply } from '../odata/bind-apply';
+import { bindApply } from '../odata/bind-apply';
 import type { BindSession } from '../odata/bind-expr';
 import type { Resource } from '../odata/bind-path';
-import type { OutputColumn } from '../odata/bound';
+import type { BoundApply, OutputColumn } from '../odata/bound';
 import { planApply } from '../odata/plan';
 import { resultColumn } from '../odata/result-columns';
 import { decodeOffsetToken } from '../odata/skiptoken';

@@ -1,7 +1,6 @@
 // Bound query → plan: which rows, in which order, how many per page; the key tie-break and the page's extra row.
 // planEntities for entity reads (keyset paging), planApply for $apply results (offset paging).
-import type { BoundExpand, BoundExpr, BoundOrder, EntityQuery, OutputColumn, TableRef } from './bound';
-import type { BoundApply } from './bind-apply';
+import type { BoundApply, BoundExpand, BoundExpr, BoundOrder, EntityQuery, OutputColumn, TableRef } from './bound';
 import { withKeyTieBreak } from './order-keys';
 
 export interface Page {

@@ -91,6 +91,8 @@ export function expansionJson(x: BoundExpand, value: unknown, count: unknown, ct
     return `${name}:${Array.isArray(value) ? expandedEntity(x, value, ctx) : 'null'}`;
   }
   const rows = Array.isArray(value) ? (value as unknown[][]) : [];
+  const apply = x.apply;
+  if (apply !== undefined) return `${name}:[${rows.map((r) => instanceJson(apply.output, r, ctx)).join(',')}]`;
   return `${countPart}${name}:[${rows.map((r) => expandedEntity(x, r, ctx)).join(',')}]`;
 }
 

@@ -5,6 +5,7 @@ import type { EntityPlan } from '../odata/plan';
 import { resultColumn } from '../odata/result-columns';
 import { compileExpr, joinCondition, projectRestriction, SQL_TYPE, tableSql, type CompileContext } from './compile-expr';
 import { join, param, quoteIdent, raw, render, sql, type CompiledQuery, type Sql } from './fragment';
+import { compileApplyRows } from './compile-apply';
 import { orderDirection, orderListSql } from './order';
 
 function where(parts: readonly Sql[]): Sql {
@@ -53,6 +54,10 @@ function restrictedWhere(root: TableRef, conditions: readonly BoundExpr[], ctx: 
 
 /** An expansion as one JSON value: an array of positional rows (collection) or one row or null (single). */
 function expansionSql(x: BoundExpand, ctx: CompileContext): Sql {
+  if (x.apply !== undefined) {
+    const values = x.apply.output.map((_, i) => sql`x.${raw(resultColumn.select(i))}`);
+    return sql`(SELECT coalesce(json_agg(json_build_array(${join(values)}) ORDER BY x.rn), '[]'::json) FROM (${compileApplyRows(x.apply, ctx)}) AS x)`;
+  }
   const target = x.join.target;
   const values = [...x.select.map((c) => compileExpr(c.expr, ctx)), ...x.expand.flatMap((n) => expansionValues(n, ctx))];
   const row = sql`json_build_array(${join(values)})`;

@@ -99,3 +99,42 @@ describe("aggregate 'from': aggregate per grouping first, then over the groups",
     expect((await get(`Sales?$apply=${encodeURIComponent(apply)}`)).status).toBe(status);
   });
 });
+
+describe('$apply inside $expand: the related entities aggregated per parent, in the same statement', () => {
+  it('Products?$expand=Sales($apply=aggregate(Amount with sum as Total))', async () => {
+    const res = await get(`Products?$select=ID,Name&$expand=${encodeURIComponent('Sales($apply=aggregate(Amount with sum as Total))')}`);
+    expect(res.status).toBe(200);
+    expect(res.body['@odata.context']).toBe('http://taskfeed.test/odata/$metadata#Products(ID,Name,Sales(Total))');
+    const plain = (res.body.value as { ID: string; Name: string; Sales: Record<string, unknown>[] }[]).map((p) => ({
+      ID: p.ID,
+      Name: p.Name,
+      Sales: p.Sales.map((s) => Object.fromEntries(Object.entries(s).filter(([k]) => !k.includes('@')))),
+    }));
+    // Aggregating no sales gives one instance whose sum is null.
+    expect(plain).toEqual([
+      { ID: 'P1', Name: 'Sugar', Sales: [{ Total: 16 }] },
+      { ID: 'P2', Name: 'Coffee', Sales: [{ Total: 12 }] },
+      { ID: 'P3', Name: 'Paper', Sales: [{ Total: 5 }] },
+      { ID: 'P4', Name: 'Pencil', Sales: [{ Total: null }] },
+    ]);
+  });
+
+  it('groupby, $orderby and $top inside the expansion', async () => {
+    const expand = 'Sales($apply=groupby((Currency),aggregate(Amount with sum as Total));$orderby=Total desc;$top=1)';
+    const res = await get(`Customers?$select=ID&$expand=${encodeURIComponent(expand)}`);
+    expect(res.status).toBe(200);
+    expect((res.body.value as { ID: string; Sales: { Currency: string; Total: number }[] }[]).map((c) => [c.ID, c.Sales.map((s) => [s.Currency, s.Total])])).toEqual([
+      ['C1', [['USD', 7]]],
+      ['C2', [['USD', 12]]],
+      ['C3', [['EUR', 14]]],
+      ['C4', []],
+    ]);
+  });
+
+  it.each([
+    ['Sales($apply=aggregate(Nope with sum as Total))', 400],
+    ['Sales($apply=aggregate(Amount with sum as Total);$count=true)', 501],
+  ])('%s answers %s', async (expand, status) => {
+    expect((await get(`Products?$expand=${encodeURIComponent(expand)}`)).status).toBe(status);
+  });
+});

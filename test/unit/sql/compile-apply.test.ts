@@ -1,6 +1,7 @@
 // $apply text → parse (real parser) → bind against taskfeedModel → compile: exact SQL text and parameters.
 import { taskfeedModel } from '../../../src/model/entity-model';
-import { bindApply, type BoundApply } from '../../../src/odata/bind-apply';
+import { bindApply } from '../../../src/odata/bind-apply';
+import type { BoundApply } from '../../../src/odata/bound';
 import { BindSession } from '../../../src/odata/bind-expr';
 import { DEFAULT_LIMITS } from '../../../src/odata/limits';
 import { parseResourcePath } from '../../../src/odata/parse-path';
