@@ -74,66 +74,12 @@
     state.key = key;
   }
 
-  // ---------------------------------------------------------------- OData URLs
+  // ---------------------------------------------------------------- OData URLs (public/urls.js)
 
-  /** Percent-encodes a query value but keeps the characters OData recipes are read by ($ , / : @ ' ( )). */
-  function encodeValue(value) {
-    return encodeURIComponent(value).replace(/%(24|2C|2F|3A|40)/gi, (m) => decodeURIComponent(m));
-  }
-
-  function odataUrl(entitySet, params) {
-    const query = params.map(([name, value]) => `${name}=${encodeValue(value)}`).join('&');
-    return `${ORIGIN}/odata/${entitySet}${query ? `?${query}` : ''}`;
-  }
-
-  const quote = (text) => `'${String(text).replace(/'/g, "''")}'`;
-
-  /** 2026-11-24T23:00:00Z: an instant as an OData DateTimeOffset literal. */
-  const instant = (date) => date.toISOString().replace(/\.000Z$/, 'Z');
-
-  /** Local offset as an OData duration added to UTC instants, so days are the viewer's calendar days. */
-  function localDayExpression(property, at) {
-    const offset = -at.getTimezoneOffset();
-    if (offset === 0) return `date(${property})`;
-    const abs = Math.abs(offset);
-    const duration = `PT${Math.floor(abs / 60) ? `${Math.floor(abs / 60)}H` : ''}${abs % 60 ? `${abs % 60}M` : ''}`;
-    return `date(${property} ${offset > 0 ? 'add' : 'sub'} duration'${duration}')`;
-  }
-
-  function rangeFilter(property, range, project) {
-    const parts = [`${property} ge ${instant(range.from)}`, `${property} lt ${instant(range.to)}`];
-    if (project) parts.push(`projectId eq ${quote(project)}`);
-    return parts.join(' and ');
-  }
-
-  /** The OData URL of every figure for one period and project. */
-  function recipes(range, project) {
-    const tasks = rangeFilter('timestamp', range, project);
-    const sessions = rangeFilter('startedAt', range, project);
-    const handovers = rangeFilter('timestamp', range, project);
-    // Session ids are unique within a project only, so distinct pairs are counted per project.
-    return {
-      tasksReached: odataUrl('CompletedTasks', [['$apply', `filter(${tasks})/groupby((projectId,sessionId,task))/aggregate($count as tasksReached)`]]),
-      sessions: odataUrl('Sessions', [['$apply', `filter(${sessions})/aggregate($count as sessions)`]]),
-      contacts: odataUrl('Sessions', [['$apply', `filter(${sessions} and userId ne null)/groupby((projectId,userId))/aggregate($count as contacts)`]]),
-      handovers: odataUrl('LiveAgentEscalations', [['$apply', `filter(${handovers})/aggregate($count as handovers)`]]),
-      topTasks: odataUrl('CompletedTasks', [
-        ['$apply', `filter(${tasks})/groupby((projectId,sessionId,task))/groupby((task),aggregate($count as sessions))/orderby(sessions desc,task)/top(10)`],
-      ]),
-      perDay: odataUrl('CompletedTasks', [
-        ['$apply', `filter(${tasks})/compute(${localDayExpression('timestamp', range.from)} as day)/groupby((day),aggregate($count as tasks))/orderby(day)`],
-      ]),
-    };
-  }
-
-  function latestUrl(project) {
-    const params = [];
-    if (project) params.push(['$filter', `projectId eq ${quote(project)}`]);
-    params.push(['$orderby', 'timestamp desc'], ['$top', '10'], ['$select', 'id,timestamp,task,contactId,sessionId,channel,projectId']);
-    return odataUrl('CompletedTasks', params);
-  }
-
-  const projectsUrl = () => odataUrl('Sessions', [['$apply', 'groupby((projectId))']]);
+  const { TaskfeedUrls } = window;
+  const recipes = (range, project) => TaskfeedUrls.recipes(ORIGIN, range, project);
+  const latestUrl = (project) => TaskfeedUrls.latestUrl(ORIGIN, project);
+  const projectsUrl = () => TaskfeedUrls.projectsUrl(ORIGIN);
 
   // ---------------------------------------------------------------- requests
 
@@ -879,7 +825,11 @@
 
   // What the Goals panel (goals.js) shares with this page: URL building, requests, tiles and their OData URL.
   window.taskfeedPage = {
-    odataUrl, quote, rangeFilter, localDayExpression, getJson, getAggregate, attachRecipe, setRecipe, setKpi,
+    odataUrl: (entitySet, params) => TaskfeedUrls.odataUrl(ORIGIN, entitySet, params),
+    quote: TaskfeedUrls.quote,
+    rangeFilter: TaskfeedUrls.rangeFilter,
+    localDayExpression: TaskfeedUrls.localDayExpression,
+    getJson, getAggregate, attachRecipe, setRecipe, setKpi,
     setTileError, clearTileError, fillTable, chartAvailable, showTableFallback, numberFormat, dayFormat, longDayFormat,
     addDays, dateInputValue, offsetLabel,
   };

@@ -1,8 +1,7 @@
 // AppContext → express app: routers and error handling; no I/O of its own and no listen (see main.ts).
 import crypto from 'node:crypto';
 import express from 'express';
-import type { Config } from './config';
-import type { Database } from './db';
+import type { AppContext } from './context';
 import { uriTooLong } from './errors';
 import { createErrorHandler, notFoundHandler } from './http/error-handler';
 import { createHealthRouter } from './http/health-routes';
@@ -11,26 +10,9 @@ import { createIngestRouter } from './http/ingest-routes';
 import { createLandingRouter } from './http/landing-routes';
 import { createMetricsRouter } from './http/metrics-routes';
 import { createODataRouter } from './http/odata-routes';
-import { type Logger, redactUrl } from './logger';
+import { redactUrl } from './logger';
 import { createMetrics, routeFamily } from './metrics';
 import { withCognigyKeyNames } from './model/cognigy-compat';
-import type { EntityModel } from './model/edm';
-
-export interface Lifecycle {
-  shuttingDown: boolean;
-}
-
-export interface AppContext {
-  readonly config: Config;
-  /** Primary database: ingestion writes here. */
-  readonly db: Database;
-  /** Read side: a replica when DATABASE_READ_URL is set, otherwise the primary. */
-  readonly readDb: Database;
-  readonly logger: Logger;
-  readonly lifecycle: Lifecycle;
-  /** The built-in entity sets plus any from MODEL_DIR. */
-  readonly model: EntityModel;
-}
 
 export function createApp(ctx: AppContext): express.Express {
   const app = express();

@@ -47,7 +47,6 @@ export function isAppError(value: unknown): value is AppError {
 export const notFound = defineError('NOT_FOUND', 404, 'Resource not found');
 export const methodNotAllowed = defineError('METHOD_NOT_ALLOWED', 405, 'This service is read-only');
 export const unauthorized = defineError('AUTH_REQUIRED', 401, 'A valid key is required');
-export const forbidden = defineError('AUTH_FORBIDDEN', 403, 'This key may not access that resource');
 export const payloadTooLarge = defineError('REQUEST_TOO_LARGE', 413, 'Request body too large');
 export const unsupportedMediaType = defineError('UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported content type');
 export const notAcceptable = defineError('NOT_ACCEPTABLE', 406, 'None of the accepted formats can be produced');

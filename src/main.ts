@@ -1,5 +1,5 @@
 // process entry: loadConfig → openDatabase → runMigrations → startServer; SIGTERM drains requests, then closes the pool.
-import type { AppContext } from './app';
+import type { AppContext } from './context';
 import { ConfigError, DEVELOPMENT_READ_KEY, DEVELOPMENT_WRITE_KEY, loadConfig, type Config } from './config';
 import { openDatabases } from './db';
 import { createLogger } from './logger';

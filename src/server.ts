@@ -1,6 +1,7 @@
 // AppContext → listening HTTP server with a graceful stop: no new connections, requests in flight finish, then the pools close.
 import http from 'node:http';
-import { createApp, type AppContext } from './app';
+import { createApp } from './app';
+import type { AppContext } from './context';
 import { createClientErrorHandler, limitBodySilence } from './http/socket-errors';
 
 export interface RunningServer {

@@ -1,14 +1,7 @@
 // request headers / query → the caller's key: write keys guard ingestion, read keys guard OData (each bound to projects).
-import crypto from 'node:crypto';
 import type { Request } from 'express';
 import type { ReadKey } from '../config';
-
-/** Compares two secrets in time independent of where they differ (hashing first equalises lengths). */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = crypto.createHash('sha256').update(a).digest();
-  const hb = crypto.createHash('sha256').update(b).digest();
-  return crypto.timingSafeEqual(ha, hb);
-}
+import { safeEqual } from '../secrets';
 
 export function matchKey(candidate: string | undefined, keys: readonly string[]): boolean {
   if (candidate === undefined || candidate.length === 0) return false;

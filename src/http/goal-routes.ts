@@ -1,6 +1,6 @@
 // PUT|GET|DELETE /api/v1/projects/:projectId/goals[/:goalId] → write key, JSON body, goal contract, one transaction.
 import express, { Router, type RequestHandler } from 'express';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 import { ingestInvalid, malformedJson, notFound, unauthorized, unsupportedMediaType } from '../errors';
 import { GOAL_ID, parseGoal } from '../goals/definition';
 import { deleteGoal, listGoals, putGoal, readGoal } from '../goals/store';

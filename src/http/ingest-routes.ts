@@ -1,6 +1,6 @@
 // POST /api/v1/events, GET|PUT /api/v1/projects/:projectId/settings → write key, body, signature, validation, one transaction.
 import express, { Router, type RequestHandler } from 'express';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 import { ingestInvalid, malformedJson, unauthorized, unsupportedMediaType } from '../errors';
 import { parseBody, parseContentType } from '../ingest/body';
 import { GroupCommitter } from '../ingest/group-commit';

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
-import type { AppContext } from '../app';
+import type { AppContext } from '../context';
 import { projectRoot } from '../paths';
 
 /** Everything the page loads comes from this server; no inline script or style, no framing. */

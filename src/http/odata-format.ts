@@ -1,14 +1,8 @@
 // request headers + $format → ResponseFormat: OData version, metadata level, IEEE754 numbers; or 406/400.
 import type { Request } from 'express';
 import { notAcceptable, odataBadOptionValue } from '../errors';
+import type { ResponseFormat } from '../serialize/format';
 
-export type MetadataLevel = 'minimal' | 'full' | 'none';
-
-export interface ResponseFormat {
-  readonly version: '4.0' | '4.01';
-  readonly metadata: MetadataLevel;
-  readonly ieee754Compatible: boolean;
-}
 
 interface MediaRange {
   readonly type: string;

@@ -1,50 +1,41 @@
-// GET /odata/… → parse → validate → plan → compile → run → serialise; also the service document and $metadata.
-import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../app';
+// GET /odata/… → parse → bind → plan → compile → run → serialise; also the service document and $metadata.
+import { Router, type Request } from 'express';
 import type { ReadKey } from '../config';
+import type { AppContext } from '../context';
 import { forRequest, type Row } from '../db';
 import { AppError, methodNotAllowed, odataEntityNotFound, odataNotImplemented, unauthorized } from '../errors';
 import type { EntityModel } from '../model/edm';
 import { buildCsdlJson } from '../model/csdl-json';
 import { buildCsdlXml } from '../model/csdl-xml';
 import type { ParsedQuery } from '../odata/ast';
+import type { EntityQuery } from '../odata/bound';
 import { BindSession } from '../odata/bind-expr';
+import { bindResource, type ParentEntity, type Resource } from '../odata/bind-path';
+import { bindEntityQuery } from '../odata/bind-query';
 import type { Limits } from '../odata/limits';
+import { withKeyTieBreak } from '../odata/order-keys';
 import { parseResourcePath } from '../odata/parse-path';
 import { parseQueryString } from '../odata/parse-query';
-import { planEntities, withKeyTieBreak } from '../odata/plan';
-import { resolveResource, type ParentEntity, type Resource } from '../odata/resolve-path';
-import { validateEntityQuery } from '../odata/validate';
-import { readApply } from './odata-apply';
-import type { CompileContext } from '../sql/compile-expr';
+import { planEntities } from '../odata/plan';
+import { resultColumn } from '../odata/result-columns';
+import { decodeKeysetToken } from '../odata/skiptoken';
 import { canWriteJsonInDatabase, compileEntityCount, compileEntityPage, compileExists } from '../sql/compile-select';
 import { streamCollection } from '../serialize/collection';
 import { collectionContext, propertyContext, serviceDocumentContext } from '../serialize/context-url';
 import { createEntityWriter, entityJson, type SerializeContext } from '../serialize/entity';
-import { buildNextLink, decodeSkipToken } from '../serialize/next-link';
+import type { ResponseFormat } from '../serialize/format';
+import { buildNextLink } from '../serialize/next-link';
 import { formatRawValue, formatValue } from '../serialize/values';
 import { findReadKey, keyFromHeaders } from './auth';
 import { abortWhenClientLeaves } from './client-gone';
-import { jsonContentType, negotiateJsonFormat, negotiateMetadataFormat, negotiateVersion, preferredPageSize, prefersOmittedNulls, type ResponseFormat } from './odata-format';
+import { readApply } from './odata-apply';
+import { negotiateJsonFormat, negotiateMetadataFormat, negotiateVersion } from './odata-format';
+import { countJson, odataHeaders, omitNullsFor, pageSizeFor, sendBody, sendCount, type ODataRequest } from './odata-response';
 
 export interface ODataServiceOptions {
   readonly model: EntityModel;
   /** Where the service is mounted, e.g. '/odata' or '/v2.3'. */
   readonly mountPath: string;
-}
-
-export interface ODataRequest {
-  readonly req: Request;
-  readonly res: Response;
-  readonly ctx: AppContext;
-  readonly model: EntityModel;
-  readonly query: ParsedQuery;
-  readonly rawQuery: string;
-  readonly rawPath: string;
-  readonly serviceUrl: string;
-  readonly key: ReadKey;
-  readonly compile: CompileContext;
-  readonly limits: Limits;
 }
 
 export function limitsOf(ctx: AppContext): Limits {
@@ -84,37 +75,6 @@ function authenticate(req: Request, rawQuery: string, ctx: AppContext): ReadKey 
   return key;
 }
 
-/** Sends a body with the exact Content-Type already set (express's res.send would rewrite it and add a charset). */
-export function sendBody(res: Response, body: string): void {
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
-}
-
-export function odataHeaders(res: Response, format: ResponseFormat): void {
-  res.setHeader('OData-Version', format.version);
-  res.setHeader('Content-Type', jsonContentType(format));
-}
-
-/** Records an honoured preference; several are listed in one Preference-Applied header. */
-function applyPreference(res: Response, preference: string): void {
-  const current = res.getHeader('Preference-Applied');
-  res.setHeader('Preference-Applied', current === undefined ? preference : `${String(current)}, ${preference}`);
-}
-
-export function pageSizeFor(o: ODataRequest): number {
-  const preferred = preferredPageSize(o.req);
-  const size = Math.min(preferred ?? o.limits.pageSize, o.limits.maxPageSize);
-  if (preferred !== undefined) applyPreference(o.res, `odata.maxpagesize=${size}`);
-  return size;
-}
-
-/** Entity responses honour Prefer: omit-values=nulls (Power BI's OmitValues = ODataOmitValues.Nulls). */
-function omitNullsFor(o: ODataRequest): boolean {
-  const omit = prefersOmittedNulls(o.req);
-  if (omit) applyPreference(o.res, 'omit-values=nulls');
-  return omit;
-}
-
 function serviceDocument(o: ODataRequest): void {
   const format = negotiateJsonFormat(o.req, o.query.format);
   odataHeaders(o.res, format);
@@ -137,47 +97,42 @@ function metadata(o: ODataRequest): void {
 }
 
 async function count(o: ODataRequest, resource: Extract<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
-  const version = negotiateVersion(o.req);
-  const query = validateEntityQuery(session, resource.ref, o.query, resource.where);
-  const result = await o.ctx.readDb.query<{ count: string }>(compileEntityCount({ root: query.root, where: query.where }, o.compile));
-  o.res.setHeader('OData-Version', version);
-  o.res.setHeader('Content-Type', 'text/plain');
-  sendBody(o.res, String(result.rows[0]?.count ?? '0'));
+  const query = bindEntityQuery(session, resource.ref, o.query, resource.where);
+  sendCount(o, await countOf(o, query));
 }
 
+async function countOf(o: ODataRequest, query: Pick<EntityQuery, 'root' | 'where'>): Promise<string | undefined> {
+  return (await o.readDb.query<{ count: string }>(compileEntityCount(query, o.compile))).rows[0]?.count;
+}
+
+/** GET /odata/Set (or a navigation collection): bind → plan → compile → stream, one page per request. */
 async function collection(o: ODataRequest, resource: Extract<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
   const format = negotiateJsonFormat(o.req, o.query.format);
-  const query = validateEntityQuery(session, resource.ref, o.query, resource.where);
-  const pageSize = pageSizeFor(o);
+  const query = bindEntityQuery(session, resource.ref, o.query, resource.where);
   const order = withKeyTieBreak(query.orderby, query.keys);
-  const token = o.query.skiptoken === undefined ? undefined : decodeSkipToken(o.query.skiptoken, order.length);
-  if (token !== undefined && (token.kind !== 'keyset' || !token.values.every((v, i) => fitsType(v, order[i]?.expr.type)))) {
-    throw decodeSkipToken('');
-  }
-  const plan = planEntities(query, { pageSize, after: token?.values, set: resource.ref.set });
-  const countText = plan.count
-    ? String((await o.ctx.readDb.query<{ count: string }>(compileEntityCount(plan, o.compile))).rows[0]?.count ?? '0')
-    : undefined;
+  const after = o.query.skiptoken === undefined ? undefined : decodeKeysetToken(o.query.skiptoken, order, resource.ref);
+  const plan = planEntities(query, { pageSize: pageSizeFor(o), after });
+  const count = plan.count ? await countOf(o, plan) : undefined;
   const s: SerializeContext = { format, serviceUrl: o.serviceUrl, namespace: o.model.namespace, omitNulls: omitNullsFor(o) };
   // Large feeds are mostly plain rows: PostgreSQL writes their JSON, and the server only frames it.
   const jsonInDatabase = canWriteJsonInDatabase(plan, format);
-  const writeEntity = jsonInDatabase
-    ? (row: Row) => row.j as string
-    : createEntityWriter({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, s);
+  const statement = compileEntityPage(plan, o.compile, { jsonInDatabase, omitNulls: s.omitNulls });
+  const rows = o.readDb.stream(statement, plan.limit);
+  const writeEntity = jsonInDatabase ? (row: Row) => row[resultColumn.entityJson] as string : createEntityWriter({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, s);
   const resourceUrl = `${o.serviceUrl}${o.rawPath}`;
   await streamCollection(
     o.res,
-    o.ctx.readDb.stream(compileEntityPage(plan, o.compile, { jsonInDatabase, omitNulls: s.omitNulls }), plan.limit),
+    rows,
     {
       context: format.metadata === 'none' ? undefined : collectionContext(o.serviceUrl, resource.ref.set.name, query),
-      count: countText === undefined ? undefined : format.ieee754Compatible ? JSON.stringify(countText) : countText,
+      count: countJson(count, format),
       pageSize: plan.pageSize,
       mayContinue: plan.remaining === undefined || plan.remaining > plan.pageSize,
-      rowJson: (row: Row) => writeEntity(row),
+      rowJson: writeEntity,
       nextLink: (last: Row) =>
         buildNextLink(resourceUrl, o.rawQuery, plan.pageSize, plan.remaining, {
           kind: 'keyset',
-          values: plan.orderby.map((_, i) => last[`o${i}`] ?? null),
+          values: plan.orderby.map((_, i) => last[resultColumn.order(i)] ?? null),
         }),
     },
     () => odataHeaders(o.res, format),
@@ -186,14 +141,14 @@ async function collection(o: ODataRequest, resource: Extract<Resource, { kind: '
 
 async function single(o: ODataRequest, resource: Exclude<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
   const format = resource.kind === 'property' && resource.raw ? undefined : negotiateJsonFormat(o.req, o.query.format);
-  const query = validateEntityQuery(session, resource.ref, o.query, resource.where);
-  const plan = planEntities({ ...query, top: 1, skip: undefined, count: false }, { pageSize: 1, set: resource.ref.set });
-  const result = await o.ctx.readDb.query(compileEntityPage(plan, o.compile));
+  const query = bindEntityQuery(session, resource.ref, o.query, resource.where);
+  const plan = planEntities({ ...query, top: 1, skip: undefined, count: false }, { pageSize: 1 });
+  const result = await o.readDb.query(compileEntityPage(plan, o.compile));
   const row = result.rows[0];
   if (row === undefined) throw odataEntityNotFound(`No ${resource.ref.set.typeName} matches ${decodeURIComponent(o.rawPath)}`);
   if (resource.kind === 'property') {
     const index = plan.select.findIndex((c) => c.name === resource.property.name);
-    const value = row[`c${index}`];
+    const value = row[resultColumn.select(index)];
     if (resource.raw) {
       if (value === null || value === undefined) {
         o.res.status(204).end();
@@ -235,10 +190,10 @@ async function handle(o: ODataRequest): Promise<void> {
       throw odataNotImplemented('$entity is not supported; address entities by key, e.g. /Analytics(\'id\')');
     case 'resource': {
       const session = new BindSession(o.model, o.limits, o.query.aliases);
-      const resource = resolveResource(session, path.segments);
+      const resource = bindResource(session, path.segments);
       if (resource.kind === 'collection' && resource.parent !== undefined) await requireParent(o, resource.parent);
       if (o.query.apply !== undefined) {
-        if (resource.kind !== 'collection') throw odataInvalid$apply();
+        if (resource.kind !== 'collection') throw odataNotImplemented('$apply applies to collections, not to a single entity or property');
         return readApply(o, resource, session);
       }
       if (resource.kind === 'collection') return resource.count ? count(o, resource, session) : collection(o, resource, session);
@@ -247,24 +202,10 @@ async function handle(o: ODataRequest): Promise<void> {
   }
 }
 
-/** A skiptoken value must have its order expression's JSON shape (the token is client-visible and may be edited). */
-function fitsType(value: unknown, type: string | undefined): boolean {
-  if (value === null) return true;
-  if (type === 'Edm.Boolean') return typeof value === 'boolean';
-  if (type === 'Edm.Int16' || type === 'Edm.Int32' || type === 'Edm.Int64' || type === 'Edm.Decimal' || type === 'Edm.Double') {
-    return typeof value === 'number' || (typeof value === 'string' && /^-?(\d+(\.\d*)?|NaN|Infinity)$/.test(value));
-  }
-  return typeof value === 'string';
-}
-
 /** Sessions('nope')/analytics is 404, not an empty collection. */
 async function requireParent(o: ODataRequest, parent: ParentEntity): Promise<void> {
-  const found = await o.ctx.readDb.query<{ found: boolean }>(compileExists(parent.ref, parent.where, o.compile));
+  const found = await o.readDb.query<{ found: boolean }>(compileExists(parent.ref, parent.where, o.compile));
   if (found.rows[0]?.found !== true) throw odataEntityNotFound(`No ${parent.ref.set.typeName} matches ${decodeURIComponent(o.rawPath)}`);
-}
-
-function odataInvalid$apply(): Error {
-  return odataNotImplemented('$apply applies to collections, not to a single entity or property');
 }
 
 /** Form-encoding tools write spaces as '+', which OData reads as a plus sign: say so when that is the likely cause. */
@@ -305,7 +246,7 @@ export function createODataRouter(ctx: AppContext, options: ODataServiceOptions)
       req,
       res,
       // Every statement of the request queues under its read key and is cancelled when the client goes away.
-      ctx: { ...ctx, readDb: forRequest(ctx.readDb, { key: key.key, signal: abortWhenClientLeaves(res) }) },
+      readDb: forRequest(ctx.readDb, { key: key.key, signal: abortWhenClientLeaves(res) }),
       model: options.model,
       query,
       rawQuery,

@@ -1,7 +1,7 @@
 // secret + raw body bytes + X-Taskfeed-Signature header → verified or INGEST_BAD_SIGNATURE (401).
 import crypto from 'node:crypto';
 import { ingestBadSignature } from '../errors';
-import { safeEqual } from '../http/auth';
+import { safeEqual } from '../secrets';
 
 export const SIGNATURE_HEADER = 'x-taskfeed-signature';
 

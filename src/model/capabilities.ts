@@ -55,5 +55,3 @@ export const APPLY_TRANSFORMATIONS = [
 ] as const;
 
 export const AGGREGATION_METHODS = ['sum', 'min', 'max', 'average', 'countdistinct'] as const;
-
-export const MAX_EXPAND_LEVELS_DEFAULT = 3;

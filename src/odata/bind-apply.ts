@@ -11,6 +11,7 @@ import { assertNever, odataInvalid, odataNotImplemented, odataTypeMismatch, odat
 import type {
   AggregateItem,
   ApplySequence,
+  GroupingPath,
   ApplyTransformation,
   ComputeItem,
   ConcatTransformation,
@@ -23,114 +24,9 @@ import type {
   TopBottomTransformation,
 } from './ast';
 import { bindBoolean, bindExpr, bindSearch, isNumeric, rootScope, type BindSession, type DerivedColumn, type Scope } from './bind-expr';
-import type { BoundExpr, BoundType, NavigationJoin, OutputColumn, TableRef } from './bound';
-import { keyColumns, propertyColumns } from './validate';
-
-export interface ApplyOrder {
-  readonly expr: BoundExpr;
-  readonly desc: boolean;
-  /** Nulls rank last in both directions (top/bottom transformations: a missing value is never "the highest"). */
-  readonly nullsLast?: boolean;
-}
-
-export type AggregateMethod = 'sum' | 'min' | 'max' | 'average' | 'countdistinct' | 'count';
-
-/** Expressions of a SELECT level: bound expressions plus aggregates and window values. */
-export type ApplyExpr =
-  | BoundExpr
-  /** method(arg) FILTER (WHERE filter); count without arg is count(*). */
-  | { readonly kind: 'aggregate'; readonly method: AggregateMethod; readonly arg?: BoundExpr; readonly filter?: BoundExpr; readonly type: BoundType }
-  /**
-   * An aggregate over the entities reached through a navigation, each counted once:
-   * method(value) over the target rows related to some row of `source` (read as join.parent)
-   * that passes `filter` and belongs to the current group (`match`: inner = outer).
-   */
-  | {
-      readonly kind: 'navigationAggregate';
-      readonly method: AggregateMethod;
-      readonly source: string;
-      readonly join: NavigationJoin;
-      readonly value?: BoundExpr;
-      readonly filter?: BoundExpr;
-      readonly match: readonly { readonly inner: BoundExpr; readonly outer: BoundExpr }[];
-      readonly type: BoundType;
-    }
-  /** sum(arg) over the rows before this one in `order` (null for the first row), within the partition. */
-  | { readonly kind: 'runningSum'; readonly arg: BoundExpr; readonly order: readonly ApplyOrder[]; readonly partition?: readonly BoundExpr[]; readonly type: BoundType }
-  /** sum(arg) over all rows of the level, or of the partition. */
-  | { readonly kind: 'totalSum'; readonly arg: BoundExpr; readonly partition?: readonly BoundExpr[]; readonly type: BoundType }
-  | { readonly kind: 'rowNumber'; readonly order: readonly ApplyOrder[]; readonly partition?: readonly BoundExpr[]; readonly type: 'Edm.Int64' }
-  /** GROUPING(args): bit i (from the left) is 1 when args[i] was rolled up in this row. */
-  | { readonly kind: 'grouping'; readonly args: readonly BoundExpr[]; readonly type: 'Edm.Int32' }
-  /**
-   * Keeps a row while the sum before it is still short of the threshold:
-   * coalesce(running, 0) < threshold (× total / 100 with a total; `gt` for negative topsum thresholds).
-   */
-  | {
-      readonly kind: 'cutoff';
-      readonly running: BoundExpr;
-      readonly total?: BoundExpr;
-      readonly threshold: string;
-      readonly op: 'lt' | 'gt';
-      readonly type: 'Edm.Boolean';
-    };
-
-export type ApplyFrom =
-  | { readonly kind: 'table'; readonly ref: TableRef }
-  /** A CTE, read under `alias` (the CTE's own name unless it is read twice). */
-  | { readonly kind: 'relation'; readonly name: string; readonly alias: string };
-
-export interface ApplySelect {
-  readonly kind: 'select';
-  /** CTE name ('' for the final statement). */
-  readonly name: string;
-  readonly from: ApplyFrom;
-  /** Also select every column of `from` (entity columns and earlier generated ones pass through). */
-  readonly star: boolean;
-  readonly columns: readonly { readonly sqlName: string; readonly expr: ApplyExpr }[];
-  /** For a table source the compiler adds the key's project restriction first. */
-  readonly where: readonly ApplyExpr[];
-  /** GROUP BY the first n columns (0: GROUP BY (), one row even for no input). */
-  readonly groupBy?: number;
-  /** Instead of groupBy: GROUP BY GROUPING SETS, each set given by indexes into `columns` (rollup). */
-  readonly groupingSets?: readonly (readonly number[])[];
-  readonly orderBy: readonly ApplyOrder[];
-  readonly limit?: number;
-  readonly offset?: number;
-}
-
-export interface ApplyUnion {
-  readonly kind: 'union';
-  readonly name: string;
-  /** UNION ALL of selects with the same column list. */
-  readonly parts: readonly ApplySelect[];
-}
-
-export type ApplyRelation = ApplySelect | ApplyUnion;
-
-/** Output rows of different structure (concat): which output columns a row of each shape has. */
-export interface ApplyShapes {
-  /** Result column holding the shape number. */
-  readonly column: string;
-  /** Per shape number: indexes into BoundApply.output. */
-  readonly members: readonly (readonly number[])[];
-}
-
-export interface BoundApply {
-  readonly kind: 'apply';
-  readonly set: EntitySetDef;
-  /** CTEs in dependency order. */
-  readonly ctes: readonly ApplyRelation[];
-  /** The result: columns c0… (the output), plus the shape column; $filter applied; $orderby + tie-break order. */
-  readonly final: ApplySelect;
-  readonly output: readonly OutputColumn[];
-  readonly shapes?: ApplyShapes;
-  /** The context URL select list (e.g. ['intent', 'session(channel)', 'n']); undefined: the entity set itself. */
-  readonly contextItems?: readonly string[];
-  readonly top?: number;
-  readonly skip: number;
-  readonly count: boolean;
-}
+import type { AggregateMethod, ApplyExpr, ApplyFrom, ApplyOrder, ApplyRelation, ApplySelect, ApplyShapes, BoundApply, BoundExpr, BoundType, NavigationJoin, OutputColumn, TableRef } from './bound';
+import { resultColumn } from './result-columns';
+import { keyColumns, propertyColumns } from './entity-columns';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -297,7 +193,7 @@ function distinctOrder(order: readonly ApplyOrder[]): ApplyOrder[] {
 
 /** A total order of the state's rows: the key of an entity, or every column of a rows state. */
 function tieBreak(s: State): ApplyOrder[] {
-  if (s.kind === 'entity') return keyColumns(s.ref).map((k) => ({ expr: k.expr, desc: false }));
+  if (s.kind === 'entity') return keyColumns(s.ref).map((k) => ({ expr: k.expr, desc: false, notNull: true }));
   // A rolled-up row and a group whose value is null differ only in their shape.
   return [...s.columns.map((c) => ({ expr: c.expr, desc: false })), ...(s.shape ? [{ expr: s.shape.expr, desc: false }] : [])];
 }
@@ -561,8 +457,17 @@ function bindNavigationAggregate(
   return { kind: 'navigation', alias, method, inner, join, value, type: aggregateType(method, value.type, pos), pos };
 }
 
+/** Names first (400), then what is not supported (501). */
 function bindAggregateItem(names: Names, s: State, scope: Scope, item: AggregateItem): BoundAggregate {
-  if (item.from.length > 0) throw odataNotImplemented(`The 'from' keyword in aggregate expressions is not supported (position ${item.pos}); use groupby(…)/aggregate(…) instead`);
+  const bound = bindAggregateExpression(names, s, scope, item);
+  if (item.from.length > 0) {
+    for (const f of item.from) for (const g of f.groupings) bindGroupingPath(names, s, scope, g, item.pos);
+    throw odataNotImplemented(`The 'from' keyword in aggregate expressions is not supported (position ${item.pos}); use groupby(…)/aggregate(…) instead`);
+  }
+  return bound;
+}
+
+function bindAggregateExpression(names: Names, s: State, scope: Scope, item: AggregateItem): BoundAggregate {
   switch (item.kind) {
     case 'aggregateCount': {
       const alias = requireAlias(item.alias, item.pos);
@@ -597,7 +502,10 @@ function bindAggregateItem(names: Names, s: State, scope: Scope, item: Aggregate
           { target: item.name },
         );
       }
-      throw odataNotImplemented(`Custom aggregate '${[...item.path, item.name].join('/')}' is not defined by this service (position ${item.pos})`);
+      // This model defines no custom aggregates: an unknown name.
+      throw odataUnknownProperty(`'${[...item.path, item.name].join('/')}' (position ${item.pos}) is neither a property nor a custom aggregate of this model`, {
+        target: [...item.path, item.name].join('/'),
+      });
     }
     default:
       return assertNever(item);
@@ -847,7 +755,83 @@ function bindPartitioned(names: Names, s: State, keys: readonly GroupKey[], sequ
   return state;
 }
 
-function bindGroupBy(names: Names, s: State, t: GroupByTransformation): State {
+/**
+ * The properties of the entity a path of single-valued navigations reaches (`Customer` → Customer/ID, Customer/Name, …),
+ * or undefined when the path does not end at such an entity. Grouping by a navigation groups by the related entity and
+ * returns it expanded (Data Aggregation §3.10.1).
+ */
+function navigationGrouping(names: Names, s: State, path: readonly string[]): string[][] | undefined {
+  if (path.length === 0) return undefined;
+  if (s.kind === 'rows') {
+    // An entity grouped by before: its properties are nested columns under the same path.
+    const nested = s.columns.filter((c) => c.path.length >= path.length && path.every((p, i) => c.path[i] === p));
+    return nested.length === 0 ? undefined : nested.map((c) => [...c.path, c.name]);
+  }
+  let set = s.ref.set;
+  for (const name of path) {
+    const nav = findNavigation(set, name);
+    if (nav === undefined || nav.collection) return undefined;
+    set = findEntitySet(names.session.model, nav.target) as EntitySetDef;
+  }
+  return set.properties.map((p) => [...path, p.name]);
+}
+
+function withNavigationGroupings(names: Names, s: State, t: GroupByTransformation): GroupByTransformation {
+  const groupings = t.groupings.flatMap((g): GroupByTransformation['groupings'] => {
+    if (g.kind === 'groupingProperty') {
+      const expanded = navigationGrouping(names, s, g.path);
+      return expanded === undefined ? [g] : expanded.map((path) => ({ kind: 'groupingProperty', path, pos: g.pos }));
+    }
+    if (g.kind === 'rollup') return [{ ...g, paths: g.paths.flatMap((p) => navigationGrouping(names, s, p) ?? [p]) }];
+    return [g];
+  });
+  return { ...t, groupings };
+}
+
+/**
+ * The `from` keyword as the sequence it abbreviates (Data Aggregation §3.1.3):
+ * groupby((G),aggregate(X with sum from T with average as A)) = groupby((G,T),aggregate(X with sum as A))/groupby((G),aggregate(A with average as A)).
+ * Undefined when no aggregate item uses `from`.
+ */
+function withoutFrom(groupings: readonly GroupingPath[], items: readonly AggregateItem[], pos: number): ApplySequence | undefined {
+  const item = items.find((i) => i.from.length > 0);
+  if (item === undefined) return undefined;
+  if (items.length > 1) {
+    throw odataNotImplemented(`'from' (position ${item.pos}) in an aggregate() with more than one expression is not supported; aggregate each in its own request or use concat`);
+  }
+  const alias = item.alias;
+  if (alias === undefined) throw odataInvalid(`The aggregate expression at position ${item.pos} needs an alias: '… as Name'`);
+  const levels = item.from;
+  const steps: ApplySequence[number][] = [];
+  // Intermediate results carry names no request can write ('$' starts no OData identifier).
+  const nameAt = (i: number) => (i === levels.length ? alias : `$from${i}`);
+  // Finest level first: the inner method over every grouping, then each 'from' method over one grouping fewer.
+  let method: string | undefined;
+  for (let i = 0; i <= levels.length; i++) {
+    const rest = levels.slice(i).flatMap((l) => l.groupings);
+    const by = [...groupings, ...rest];
+    const previous = { kind: 'path' as const, root: { kind: 'implicit' as const }, segments: [{ kind: 'member' as const, name: nameAt(i - 1), pos }], pos };
+    const aggregateItem: AggregateItem =
+      i === 0 ? { ...item, from: [], alias: nameAt(0) } : { kind: 'aggregateWith', expr: previous, method: method as string, from: [], alias: nameAt(i), pos };
+    const aggregate = { kind: 'aggregate' as const, items: [aggregateItem], pos };
+    steps.push(by.length === 0 ? aggregate : { kind: 'groupby', groupings: by.map((path) => ({ kind: 'groupingProperty' as const, path, pos })), sequence: [aggregate], pos });
+    const level = levels[i];
+    if (level !== undefined) {
+      if (level.method === undefined) throw odataInvalid(`'from' (position ${item.pos}) needs 'with' and an aggregation method after its grouping properties`);
+      method = level.method;
+    }
+  }
+  return steps;
+}
+
+function bindGroupBy(names: Names, s: State, written: GroupByTransformation): State {
+  const t = withNavigationGroupings(names, s, written);
+  const last = t.sequence?.[t.sequence.length - 1];
+  if (t.sequence?.length === 1 && last?.kind === 'aggregate' && t.groupings.every((g) => g.kind === 'groupingProperty')) {
+    const groupings = t.groupings.map((g) => (g as { path: GroupingPath }).path);
+    const sequence = withoutFrom(groupings, last.items, last.pos);
+    if (sequence !== undefined) return bindSequence(names, sequence, s);
+  }
   const scope = scopeOf(names, s);
   const keys: GroupKey[] = [];
   const rollups: number[][] = [];
@@ -1016,27 +1000,50 @@ function bindTransformation(names: Names, t: ApplyTransformation, s: State): Sta
     case 'topsum':
     case 'bottomsum':
       return bindTopBottom(names, s, t);
-    case 'aggregate':
+    case 'aggregate': {
+      const sequence = withoutFrom([], t.items, t.pos);
+      if (sequence !== undefined) return bindSequence(names, sequence, s);
       return bindGrouping(names, s, [], { conditions: [], scope: scopeOf(names, s), items: t.items });
+    }
     case 'groupby':
       return bindGroupBy(names, s, t);
     case 'concat':
       return bindConcat(names, s, t);
-    case 'nest':
     case 'addnested':
     case 'join':
     case 'outerjoin':
+      bindJoinPath(s, t);
+      return notSupported(t);
+    case 'nest':
     case 'ancestors':
     case 'descendants':
     case 'traverse':
-      throw odataNotImplemented(
-        `The $apply transformation '${t.kind}' is not supported (position ${t.pos}); supported: aggregate, groupby, filter, search, compute, orderby, top, skip, topcount, bottomcount, toppercent, bottompercent, topsum, bottomsum, concat, identity`,
-      );
+      return notSupported(t);
     case 'customFunction':
       throw odataNotImplemented(`This service defines no custom set transformations such as '${t.name}' (position ${t.pos})`);
     default:
       return assertNever(t);
   }
+}
+
+function notSupported(t: ApplyTransformation): never {
+  throw odataNotImplemented(
+    `The $apply transformation '${t.kind}' is not supported (position ${t.pos}); supported: aggregate, groupby, filter, search, compute, orderby, top, skip, topcount, bottomcount, toppercent, bottompercent, topsum, bottomsum, concat, identity`,
+  );
+}
+
+/** The path of join/outerjoin (a collection-valued property) or addnested (a navigation) must name one of the input's. */
+function bindJoinPath(s: State, t: Extract<ApplyTransformation, { kind: 'join' | 'outerjoin' | 'addnested' }>): void {
+  const name = t.path[0] as string;
+  const where = `${t.kind}(${t.path.join('/')} …) (position ${t.pos})`;
+  if (s.kind !== 'entity') {
+    throw odataUnknownProperty(`${where}: the transformed result has no navigation properties`, { target: name });
+  }
+  if (findNavigation(s.ref.set, name) !== undefined) return;
+  if (t.kind !== 'addnested' && findProperty(s.ref.set, name) !== undefined) {
+    throw odataInvalid(`${where}: '${name}' is a single value; ${t.kind} needs a collection-valued property`, { target: name });
+  }
+  throw odataUnknownProperty(`${where}: ${s.ref.set.typeName} has no navigation property '${name}'`, { target: name });
 }
 
 function bindSequence(names: Names, seq: ApplySequence, s: State): State {
@@ -1063,23 +1070,8 @@ function selectColumns(columns: readonly RowColumn[], items: readonly SelectItem
   return columns.filter((c) => wanted.has(c.path[0] ?? c.name) || wanted.has(keyOf(c.path, c.name)));
 }
 
-/** Context URL items: ['intent', 'session(channel,userType)', 'n'] */
-function contextItems(columns: readonly RowColumn[]): string[] {
-  const items: string[] = [];
-  const nested = new Map<string, RowColumn[]>();
-  for (const c of columns) {
-    const head = c.path[0];
-    if (head === undefined) {
-      if (!items.includes(c.name)) items.push(c.name);
-      continue;
-    }
-    if (!nested.has(head)) {
-      nested.set(head, []);
-      items.push(`\u0000${head}`);
-    }
-    nested.get(head)?.push({ ...c, path: c.path.slice(1) });
-  }
-  return items.map((i) => (i.startsWith('\u0000') ? `${i.slice(1)}(${contextItems(nested.get(i.slice(1)) ?? []).join(',')})` : i));
+function outputColumn(c: RowColumn): OutputColumn {
+  return { name: c.name, expr: c.expr, type: c.type, ...(c.path.length > 0 ? { path: c.path } : {}), ...(c.dynamic ? { dynamic: true } : {}) };
 }
 
 /**
@@ -1092,7 +1084,15 @@ export function bindApply(
   resource: { readonly ref: TableRef; readonly where: readonly BoundExpr[] },
   q: ParsedQuery,
 ): BoundApply {
-  if (q.expand !== undefined && q.expand.length > 0) throw odataNotImplemented('$expand together with $apply is not supported; the aggregated result has no navigation properties');
+  if (q.expand !== undefined && q.expand.length > 0) {
+    for (const item of q.expand) {
+      const name = item.kind === 'expandPath' ? item.path[0] : undefined;
+      if (name !== undefined && findNavigation(resource.ref.set, name) === undefined) {
+        throw odataUnknownProperty(`$expand: ${resource.ref.set.typeName} has no navigation property '${name}'`, { target: name });
+      }
+    }
+    throw odataNotImplemented('$expand together with $apply is not supported; the aggregated result has no navigation properties');
+  }
   const names = createNames(session);
   let state: State = { kind: 'entity', ref: resource.ref, from: { kind: 'table', ref: resource.ref }, where: resource.where, computed: [], order: [] };
   state = bindSequence(names, q.apply ?? [], state);
@@ -1102,28 +1102,28 @@ export function bindApply(
   const orderby = q.orderby === undefined ? [] : bindOrderItems(scopeOf(names, state), q.orderby);
   const done = finish(state);
   const selected = selectColumns(done.columns, q.select);
-  const columns: { sqlName: string; expr: ApplyExpr }[] = selected.map((c, i) => ({ sqlName: `c${i}`, expr: c.expr }));
+  const columns: { sqlName: string; expr: ApplyExpr }[] = selected.map((c, i) => ({ sqlName: resultColumn.select(i), expr: c.expr }));
   let shapes: ApplyShapes | undefined;
-  let items: string[] | undefined;
+  let common: RowColumn[] | undefined;
   if (done.shape !== undefined) {
-    columns.push({ sqlName: 'sh', expr: done.shape.expr });
+    columns.push({ sqlName: resultColumn.shape, expr: done.shape.expr });
     const members = done.shape.members.map((m) => selected.flatMap((c, i) => (m.includes(keyOf(c.path, c.name)) ? [i] : [])));
-    shapes = { column: 'sh', members };
+    shapes = { column: resultColumn.shape, members };
     // Only what every instance has belongs in the context URL.
-    const common = selected.filter((_, i) => members.every((m) => m.includes(i)));
-    items = common.length > 0 ? contextItems(common) : undefined;
+    const shared = selected.filter((_, i) => members.every((m) => m.includes(i)));
+    common = shared.length > 0 ? shared : undefined;
   } else {
     const plainEntity = done.entity && selected.length === done.columns.length && selected.every((c) => !c.dynamic);
-    items = plainEntity ? undefined : contextItems(selected);
+    common = plainEntity ? undefined : selected;
   }
   return {
     kind: 'apply',
     set: resource.ref.set,
     ctes: names.ctes,
     final: { kind: 'select', name: '', from: done.from, star: false, columns, where: done.where, orderBy: distinctOrder([...orderby, ...done.order]) },
-    output: selected.map((c) => ({ name: c.name, expr: c.expr, type: c.type, ...(c.path.length > 0 ? { path: c.path } : {}), ...(c.dynamic ? { dynamic: true } : {}) })),
+    output: selected.map(outputColumn),
     ...(shapes ? { shapes } : {}),
-    ...(items ? { contextItems: items } : {}),
+    ...(common ? { contextColumns: common.map(outputColumn) } : {}),
     ...(q.top !== undefined ? { top: q.top } : {}),
     skip: q.skip ?? 0,
     count: q.count === true,

@@ -71,4 +71,131 @@ export interface BoundExpand {
   readonly skip?: number;
   readonly count: boolean;
   readonly expand: readonly BoundExpand[];
+  /** $apply inside $expand: the related entities aggregated, in the same statement; select is its output. */
+  readonly apply?: BoundApply;
+}
+
+/** A collection read over an entity set (no $apply). */
+export interface EntityQuery {
+  readonly kind: 'entities';
+  readonly root: TableRef;
+  readonly select: readonly OutputColumn[];
+  readonly explicitSelect: boolean;
+  /** Key columns, always fetched (entity ids, skiptokens) even when not selected. */
+  readonly keys: readonly OutputColumn[];
+  readonly expand: readonly BoundExpand[];
+  readonly where: readonly BoundExpr[];
+  readonly orderby: readonly BoundOrder[];
+  readonly top?: number;
+  readonly skip?: number;
+  readonly count: boolean;
+}
+
+// --- $apply ------------------------------------------------------------------------------------
+
+/** An ORDER BY key; see sql/order for the null rule (nullsLast: top/bottom transformations, where a missing value is never "the highest"). */
+export interface ApplyOrder {
+  readonly expr: BoundExpr;
+  readonly desc: boolean;
+  readonly nullsLast?: boolean;
+  readonly notNull?: boolean;
+}
+
+export type AggregateMethod = 'sum' | 'min' | 'max' | 'average' | 'countdistinct' | 'count';
+
+/** Expressions of a SELECT level: bound expressions plus aggregates and window values. */
+export type ApplyExpr =
+  | BoundExpr
+  /** method(arg) FILTER (WHERE filter); count without arg is count(*). */
+  | { readonly kind: 'aggregate'; readonly method: AggregateMethod; readonly arg?: BoundExpr; readonly filter?: BoundExpr; readonly type: BoundType }
+  /**
+   * An aggregate over the entities reached through a navigation, each counted once:
+   * method(value) over the target rows related to some row of `source` (read as join.parent)
+   * that passes `filter` and belongs to the current group (`match`: inner = outer).
+   */
+  | {
+      readonly kind: 'navigationAggregate';
+      readonly method: AggregateMethod;
+      readonly source: string;
+      readonly join: NavigationJoin;
+      readonly value?: BoundExpr;
+      readonly filter?: BoundExpr;
+      readonly match: readonly { readonly inner: BoundExpr; readonly outer: BoundExpr }[];
+      readonly type: BoundType;
+    }
+  /** sum(arg) over the rows before this one in `order` (null for the first row), within the partition. */
+  | { readonly kind: 'runningSum'; readonly arg: BoundExpr; readonly order: readonly ApplyOrder[]; readonly partition?: readonly BoundExpr[]; readonly type: BoundType }
+  /** sum(arg) over all rows of the level, or of the partition. */
+  | { readonly kind: 'totalSum'; readonly arg: BoundExpr; readonly partition?: readonly BoundExpr[]; readonly type: BoundType }
+  | { readonly kind: 'rowNumber'; readonly order: readonly ApplyOrder[]; readonly partition?: readonly BoundExpr[]; readonly type: 'Edm.Int64' }
+  /** GROUPING(args): bit i (from the left) is 1 when args[i] was rolled up in this row. */
+  | { readonly kind: 'grouping'; readonly args: readonly BoundExpr[]; readonly type: 'Edm.Int32' }
+  /**
+   * Keeps a row while the sum before it is still short of the threshold:
+   * coalesce(running, 0) < threshold (× total / 100 with a total; `gt` for negative topsum thresholds).
+   */
+  | {
+      readonly kind: 'cutoff';
+      readonly running: BoundExpr;
+      readonly total?: BoundExpr;
+      readonly threshold: string;
+      readonly op: 'lt' | 'gt';
+      readonly type: 'Edm.Boolean';
+    };
+
+export type ApplyFrom =
+  | { readonly kind: 'table'; readonly ref: TableRef }
+  /** A CTE, read under `alias` (the CTE's own name unless it is read twice). */
+  | { readonly kind: 'relation'; readonly name: string; readonly alias: string };
+
+export interface ApplySelect {
+  readonly kind: 'select';
+  /** CTE name ('' for the final statement). */
+  readonly name: string;
+  readonly from: ApplyFrom;
+  /** Also select every column of `from` (entity columns and earlier generated ones pass through). */
+  readonly star: boolean;
+  readonly columns: readonly { readonly sqlName: string; readonly expr: ApplyExpr }[];
+  /** For a table source the compiler adds the key's project restriction first. */
+  readonly where: readonly ApplyExpr[];
+  /** GROUP BY the first n columns (0: GROUP BY (), one row even for no input). */
+  readonly groupBy?: number;
+  /** Instead of groupBy: GROUP BY GROUPING SETS, each set given by indexes into `columns` (rollup). */
+  readonly groupingSets?: readonly (readonly number[])[];
+  readonly orderBy: readonly ApplyOrder[];
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface ApplyUnion {
+  readonly kind: 'union';
+  readonly name: string;
+  /** UNION ALL of selects with the same column list. */
+  readonly parts: readonly ApplySelect[];
+}
+
+export type ApplyRelation = ApplySelect | ApplyUnion;
+
+/** Output rows of different structure (concat): which output columns a row of each shape has. */
+export interface ApplyShapes {
+  /** Result column holding the shape number. */
+  readonly column: string;
+  /** Per shape number: indexes into BoundApply.output. */
+  readonly members: readonly (readonly number[])[];
+}
+
+export interface BoundApply {
+  readonly kind: 'apply';
+  readonly set: EntitySetDef;
+  /** CTEs in dependency order. */
+  readonly ctes: readonly ApplyRelation[];
+  /** The result: columns c0… (the output), plus the shape column; $filter applied; $orderby + tie-break order. */
+  readonly final: ApplySelect;
+  readonly output: readonly OutputColumn[];
+  readonly shapes?: ApplyShapes;
+  /** The properties every instance has, for the context URL's select list; undefined: the entity set itself. */
+  readonly contextColumns?: readonly OutputColumn[];
+  readonly top?: number;
+  readonly skip: number;
+  readonly count: boolean;
 }

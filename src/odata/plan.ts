@@ -1,22 +1,7 @@
-// BoundQuery → SelectPlan: which rows, in which order, how many per page; the key tie-break and the page's extra row.
-import type { EntitySetDef } from '../model/edm';
-import type { BoundExpand, BoundExpr, BoundOrder, OutputColumn, TableRef } from './bound';
-
-/** A collection read over an entity set (no $apply). */
-export interface EntityQuery {
-  readonly kind: 'entities';
-  readonly root: TableRef;
-  readonly select: readonly OutputColumn[];
-  readonly explicitSelect: boolean;
-  /** Key columns, always fetched (entity ids, skiptokens) even when not selected. */
-  readonly keys: readonly OutputColumn[];
-  readonly expand: readonly BoundExpand[];
-  readonly where: readonly BoundExpr[];
-  readonly orderby: readonly BoundOrder[];
-  readonly top?: number;
-  readonly skip?: number;
-  readonly count: boolean;
-}
+// Bound query → plan: which rows, in which order, how many per page; the key tie-break and the page's extra row.
+// planEntities for entity reads (keyset paging), planApply for $apply results (offset paging).
+import type { BoundApply, BoundExpand, BoundExpr, BoundOrder, EntityQuery, OutputColumn, TableRef } from './bound';
+import { withKeyTieBreak } from './order-keys';
 
 export interface Page {
   /** Rows to return on this page. */
@@ -44,24 +29,6 @@ export interface EntityPlan {
   readonly count: boolean;
 }
 
-function sameExpr(a: BoundExpr, b: BoundExpr): boolean {
-  return a.kind === 'column' && b.kind === 'column' && a.alias === b.alias && a.column === b.column;
-}
-
-/**
- * Appends the key properties the order lacks, in the direction of the last order item, so that
- * `timestamp desc` becomes `timestamp desc, id desc`: one direction lets an index serve the order
- * and lets the next page's condition be a row comparison.
- */
-export function withKeyTieBreak(orderby: readonly BoundOrder[], keys: readonly OutputColumn[]): BoundOrder[] {
-  const result = [...orderby];
-  const desc = orderby[orderby.length - 1]?.desc ?? false;
-  for (const key of keys) {
-    if (!result.some((o) => sameExpr(o.expr, key.expr))) result.push({ expr: key.expr, desc });
-  }
-  return result;
-}
-
 /**
  * pageFor(top 2500, page size 1000, first page) → { size: 1000, remaining: 2500 };
  * a $top smaller than the page size is the page.
@@ -73,12 +40,10 @@ export function pageFor(top: number | undefined, pageSize: number): Page {
 
 /**
  * planEntities(query over Analytics with $orderby=timestamp desc, page size 1000)
- * → order [timestamp desc, id asc], limit 1001, offset $skip on the first page, none after a skiptoken.
+ * → order [timestamp desc, id desc], limit 1001, offset $skip on the first page, none after a skiptoken.
+ * `after` holds the decoded keyset skiptoken (see skiptoken.ts).
  */
-export function planEntities(
-  q: EntityQuery,
-  options: { pageSize: number; after?: readonly unknown[]; set: EntitySetDef },
-): EntityPlan {
+export function planEntities(q: EntityQuery, options: { pageSize: number; after?: readonly unknown[] }): EntityPlan {
   const page = pageFor(q.top, options.pageSize);
   return {
     kind: 'entities',
@@ -95,4 +60,23 @@ export function planEntities(
     remaining: page.remaining,
     count: q.count,
   };
+}
+
+export interface ApplyPlan {
+  readonly bound: BoundApply;
+  /** Rows skipped: $skip on the first page, the skiptoken's absolute offset after it. */
+  readonly offset: number;
+  /** pageSize + 1: the extra row tells whether a next page exists. */
+  readonly limit: number;
+  readonly pageSize: number;
+  readonly remaining?: number;
+}
+
+/**
+ * planApply(bound $apply with $top=2500, page size 1000, after offset 1000)
+ * → offset 1000, limit 1001, page 1000, remaining 2500. `after` is the decoded offset skiptoken.
+ */
+export function planApply(bound: BoundApply, options: { pageSize: number; after?: number }): ApplyPlan {
+  const page = pageFor(bound.top, options.pageSize);
+  return { bound, offset: options.after ?? bound.skip, limit: page.size + 1, pageSize: page.size, remaining: page.remaining };
 }

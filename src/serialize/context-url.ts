@@ -40,3 +40,28 @@ export function propertyContext(serviceUrl: string, entityPath: string, property
 export function serviceDocumentContext(serviceUrl: string): string {
   return `${serviceUrl}/$metadata`;
 }
+
+/** Select-list items of $apply results: ['intent', 'session(channel,userType)', 'n'] (nested paths grouped under their navigation). */
+function applyItems(columns: readonly { readonly name: string; readonly path?: readonly string[] }[]): string[] {
+  const items: string[] = [];
+  const nested = new Map<string, { name: string; path: readonly string[] }[]>();
+  for (const c of columns) {
+    const head = c.path?.[0];
+    if (head === undefined) {
+      if (!items.includes(c.name)) items.push(c.name);
+      continue;
+    }
+    if (!nested.has(head)) {
+      nested.set(head, []);
+      items.push(`\u0000${head}`);
+    }
+    nested.get(head)?.push({ name: c.name, path: (c.path ?? []).slice(1) });
+  }
+  return items.map((i) => (i.startsWith('\u0000') ? `${i.slice(1)}(${applyItems(nested.get(i.slice(1)) ?? []).join(',')})` : i));
+}
+
+/** $metadata#Analytics(intent,n), or $metadata#Analytics when the rows are the entities themselves (no columns). */
+export function applyContext(serviceUrl: string, setName: string, columns: readonly OutputColumn[] | undefined): string {
+  const items = columns === undefined ? '' : `(${applyItems(columns).join(',')})`;
+  return `${serviceUrl}/$metadata#${setName}${items}`;
+}

@@ -1,7 +1,8 @@
 // result row × plan shape → JSON text of one entity (selected properties, expansions, control information).
 import type { BoundExpand, OutputColumn } from '../odata/bound';
-import type { ResponseFormat } from '../http/odata-format';
+import type { ResponseFormat } from './format';
 import type { EdmPrimitive, EntitySetDef } from '../model/edm';
+import { resultColumn } from '../odata/result-columns';
 import { formatValue } from './values';
 
 export interface EntityShape {
@@ -90,6 +91,8 @@ export function expansionJson(x: BoundExpand, value: unknown, count: unknown, ct
     return `${name}:${Array.isArray(value) ? expandedEntity(x, value, ctx) : 'null'}`;
   }
   const rows = Array.isArray(value) ? (value as unknown[][]) : [];
+  const apply = x.apply;
+  if (apply !== undefined) return `${name}:[${rows.map((r) => instanceJson(apply.output, r, ctx)).join(',')}]`;
   return `${countPart}${name}:[${rows.map((r) => expandedEntity(x, r, ctx)).join(',')}]`;
 }
 
@@ -127,7 +130,7 @@ function propertyWriters(columns: readonly OutputColumn[], ctx: SerializeContext
  * → {"id":"a1","timestamp":"2024-01-15T12:00:00Z"}; names and annotations are prepared once per response.
  */
 export function createEntityWriter(shape: EntityShape, ctx: SerializeContext): (row: Readonly<Record<string, unknown>>, control?: { readonly context?: string }) => string {
-  const writers = propertyWriters(shape.select, ctx, (i) => `c${i}`);
+  const writers = propertyWriters(shape.select, ctx, resultColumn.select);
   const typeName = JSON.stringify(`#${ctx.namespace}.${shape.set.typeName}`);
   return (row, control = {}) => {
     let out = '{';
@@ -138,7 +141,7 @@ export function createEntityWriter(shape: EntityShape, ctx: SerializeContext): (
     };
     if (control.context !== undefined) add(`"@odata.context":${JSON.stringify(control.context)}`);
     if (ctx.format.metadata === 'full') {
-      const id = JSON.stringify(`${ctx.serviceUrl}/${shape.set.name}${keyPredicate(shape.keys, shape.keys.map((_, i) => row[`k${i}`]))}`);
+      const id = JSON.stringify(`${ctx.serviceUrl}/${shape.set.name}${keyPredicate(shape.keys, shape.keys.map((_, i) => row[resultColumn.key(i)]))}`);
       add(`"@odata.type":${typeName}`);
       add(`"@odata.id":${id}`);
       add(`"@odata.readLink":${id}`);
@@ -151,7 +154,7 @@ export function createEntityWriter(shape: EntityShape, ctx: SerializeContext): (
       add(`${special ? w.specialAnnotation : w.annotation}${w.prefix}${json}`);
     }
     shape.expand.forEach((x, i) => {
-      add(expansionJson(x, row[`e${i}`], x.count ? row[`n${i}`] : undefined, ctx));
+      add(expansionJson(x, row[resultColumn.expand(i)], x.count ? row[resultColumn.expandCount(i)] : undefined, ctx));
     });
     return `${out}}`;
   };

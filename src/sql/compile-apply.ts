@@ -1,19 +1,10 @@
 // BoundApply → CompiledQuery: ONE statement (WITH s1 AS (…), s2 AS (…) SELECT …) for a page of the $apply result, one for its count.
 import { assertNever } from '../errors';
-import type { ApplyExpr, ApplyFrom, ApplyOrder, ApplyRelation, ApplySelect, BoundApply } from '../odata/bind-apply';
+import type { ApplyExpr, ApplyFrom, ApplyOrder, ApplyRelation, ApplySelect, BoundApply } from '../odata/bound';
 import type { BoundExpr } from '../odata/bound';
 import { compileExpr, joinCondition, projectRestriction, tableSql, type CompileContext } from './compile-expr';
 import { join, param, raw, render, sql, type CompiledQuery, type Sql } from './fragment';
-
-function orderItemSql(o: ApplyOrder, ctx: CompileContext): Sql {
-  // PostgreSQL ranks nulls first when descending; top/bottom transformations rank them last.
-  const direction = o.desc ? (o.nullsLast === true ? 'DESC NULLS LAST' : 'DESC') : 'ASC';
-  return sql`${compileExpr(o.expr, ctx)} ${raw(direction)}`;
-}
-
-function orderListSql(order: readonly ApplyOrder[], ctx: CompileContext): Sql {
-  return join(order.map((o) => orderItemSql(o, ctx)));
-}
+import { orderListSql } from './order';
 
 /** OVER (PARTITION BY … ORDER BY … frame) */
 function windowSql(partition: readonly BoundExpr[] | undefined, order: readonly ApplyOrder[], frame: string, ctx: CompileContext): Sql {
@@ -133,6 +124,16 @@ function withSql(ctes: readonly ApplyRelation[], ctx: CompileContext): Sql {
  */
 export function compileApplyPage(plan: BoundApply, page: { readonly limit: number; readonly offset: number }, ctx: CompileContext): CompiledQuery {
   return render(sql`${withSql(plan.ctes, ctx)}${selectSql({ ...plan.final, limit: page.limit, offset: page.offset }, ctx)}`);
+}
+
+/**
+ * The rows of a $apply result as a subquery with their position `rn`, for $apply inside $expand: the caller
+ * correlates it (the plan's conditions name the parent row) and folds it into one JSON value.
+ */
+export function compileApplyRows(plan: BoundApply, ctx: CompileContext): Sql {
+  const position = { sqlName: 'rn', expr: { kind: 'rowNumber' as const, order: plan.final.orderBy, type: 'Edm.Int64' as const } };
+  const final = { ...plan.final, columns: [...plan.final.columns, position], limit: plan.top, offset: plan.skip };
+  return sql`${withSql(plan.ctes, ctx)}${selectSql(final, ctx)}`;
 }
 
 /** $count=true and /$count with $apply: the rows of the result after $filter, without $top/$skip and paging. */

@@ -71,6 +71,12 @@ function isLiteral(e: BoundExpr): boolean {
   return e.kind === 'literal' && !isNullLiteral(e);
 }
 
+/**
+ * An expression that is always false. Not the bare constant `false`: PostgreSQL rejects a non-integer constant as
+ * an ORDER BY key ("non-integer constant in ORDER BY"), and `$orderby=id in ()` is a valid request.
+ */
+const ALWAYS_FALSE = sql`(NOT true)`;
+
 /** OData comparisons are two-valued: null eq null is true, null ne 'x' is true, null gt 1 is false. */
 function comparison(e: Extract<BoundExpr, { kind: 'comparison' }>, ctx: CompileContext): Sql {
   const left = compileExpr(e.left, ctx);
@@ -85,7 +91,7 @@ function comparison(e: Extract<BoundExpr, { kind: 'comparison' }>, ctx: CompileC
     // null le null and null ge null are true in OData; any other ordering comparison with null is false.
     if ((e.op === 'le' || e.op === 'ge') && isNullLiteral(e.left)) return sql`(${right} IS NULL)`;
     if ((e.op === 'le' || e.op === 'ge') && isNullLiteral(e.right)) return sql`(${left} IS NULL)`;
-    return sql`false`;
+    return ALWAYS_FALSE;
   }
   return sql`(${left} ${raw(COMPARISON_SQL[e.op])} ${right})`;
 }
@@ -244,7 +250,7 @@ export function compileExpr(e: BoundExpr, ctx: CompileContext): Sql {
       }
       for (const o of others) parts.push(sql`${operand} IS NOT DISTINCT FROM ${compileExpr(o, ctx)}`);
       if (e.items.some(isNullLiteral)) parts.push(sql`${operand} IS NULL`);
-      return parts.length === 0 ? sql`false` : sql`(${join(parts, ' OR ')})`;
+      return parts.length === 0 ? ALWAYS_FALSE : sql`(${join(parts, ' OR ')})`;
     }
     case 'call':
       return call(e, ctx);

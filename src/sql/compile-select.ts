@@ -1,40 +1,20 @@
 // EntityPlan → CompiledQuery: ONE statement for the page (expansions as correlated JSON subqueries), one for $count.
 import type { BoundExpand, BoundExpr, BoundOrder, OutputColumn, TableRef } from '../odata/bound';
+import { isNotNullColumn } from '../odata/order-keys';
 import type { EntityPlan } from '../odata/plan';
+import { resultColumn } from '../odata/result-columns';
 import { compileExpr, joinCondition, projectRestriction, SQL_TYPE, tableSql, type CompileContext } from './compile-expr';
 import { join, param, quoteIdent, raw, render, sql, type CompiledQuery, type Sql } from './fragment';
-
-/** Result column names: c<i> selected, k<i> keys, o<i> order values, e<i>/n<i> expansions and their counts. */
-export const resultColumn = {
-  select: (i: number) => `c${i}`,
-  key: (i: number) => `k${i}`,
-  order: (i: number) => `o${i}`,
-  expand: (i: number) => `e${i}`,
-  expandCount: (i: number) => `n${i}`,
-};
+import { compileApplyRows } from './compile-apply';
+import { orderDirection, orderListSql } from './order';
 
 function where(parts: readonly Sql[]): Sql {
   return parts.length === 0 ? sql`` : sql` WHERE ${join(parts, ' AND ')}`;
 }
 
-/**
- * OData sorts null before every value ascending and after every value descending (PostgreSQL's default is the
- * reverse). Columns that cannot be null keep plain ASC/DESC so that their indexes still serve the order.
- */
-export function orderDirection(o: BoundOrder, root?: TableRef): string {
-  if (root !== undefined && isNotNullColumn(o.expr, root)) return o.desc ? 'DESC' : 'ASC';
-  return o.desc ? 'DESC NULLS LAST' : 'ASC NULLS FIRST';
-}
-
-function orderSql(orderby: readonly BoundOrder[], ctx: CompileContext, root?: TableRef): Sql {
+function orderSql(orderby: readonly BoundOrder[], ctx: CompileContext, root: TableRef): Sql {
   if (orderby.length === 0) return sql``;
-  return sql` ORDER BY ${join(orderby.map((o) => sql`${compileExpr(o.expr, ctx)} ${raw(orderDirection(o, root))}`))}`;
-}
-
-function isNotNullColumn(e: BoundExpr, root: TableRef): boolean {
-  if (e.kind !== 'column') return false;
-  const property = root.set.properties.find((p) => p.column === e.column);
-  return property !== undefined && !property.nullable && e.alias === root.alias;
+  return sql` ORDER BY ${orderListSql(orderby.map((o) => ({ ...o, notNull: isNotNullColumn(o.expr, root) })), ctx)}`;
 }
 
 function typedValue(value: unknown, e: BoundExpr): Sql {
@@ -74,6 +54,10 @@ function restrictedWhere(root: TableRef, conditions: readonly BoundExpr[], ctx: 
 
 /** An expansion as one JSON value: an array of positional rows (collection) or one row or null (single). */
 function expansionSql(x: BoundExpand, ctx: CompileContext): Sql {
+  if (x.apply !== undefined) {
+    const values = x.apply.output.map((_, i) => sql`x.${raw(resultColumn.select(i))}`);
+    return sql`(SELECT coalesce(json_agg(json_build_array(${join(values)}) ORDER BY x.rn), '[]'::json) FROM (${compileApplyRows(x.apply, ctx)}) AS x)`;
+  }
   const target = x.join.target;
   const values = [...x.select.map((c) => compileExpr(c.expr, ctx)), ...x.expand.flatMap((n) => expansionValues(n, ctx))];
   const row = sql`json_build_array(${join(values)})`;
@@ -82,11 +66,11 @@ function expansionSql(x: BoundExpand, ctx: CompileContext): Sql {
   if (!x.join.nav.collection) {
     return sql`(SELECT ${row} FROM ${from}${where(conditions)} LIMIT 1)`;
   }
-  const orders = x.orderby.map((o, i) => sql`${compileExpr(o.expr, ctx)} AS ${raw(`o${i}`)}`);
+  const orders = x.orderby.map((o, i) => sql`${compileExpr(o.expr, ctx)} AS ${raw(resultColumn.order(i))}`);
   const limit = x.top === undefined ? sql`` : sql` LIMIT ${param(x.top)}::bigint`;
   const offset = x.skip === undefined || x.skip === 0 ? sql`` : sql` OFFSET ${param(x.skip)}::bigint`;
   const inner = sql`SELECT ${join([sql`${row} AS v`, ...orders])} FROM ${from}${where(conditions)}${orderSql(x.orderby, ctx, target)}${limit}${offset}`;
-  const aggOrder = x.orderby.length === 0 ? sql`` : sql` ORDER BY ${join(x.orderby.map((o, i) => sql`x.${raw(`o${i}`)} ${raw(orderDirection(o, target))}`))}`;
+  const aggOrder = x.orderby.length === 0 ? sql`` : sql` ORDER BY ${join(x.orderby.map((o, i) => sql`x.${raw(resultColumn.order(i))} ${raw(orderDirection({ ...o, notNull: isNotNullColumn(o.expr, target) }))}`))}`;
   return sql`(SELECT coalesce(json_agg(x.v${aggOrder}), '[]'::json) FROM (${inner}) AS x)`;
 }
 
@@ -105,11 +89,6 @@ function selectList(columns: readonly OutputColumn[], name: (i: number) => strin
   return columns.map((c, i) => sql`${compileExpr(c.expr, ctx)} AS ${raw(name(i))}`);
 }
 
-/**
- * compileEntityPage(plan for Analytics?$filter=intent eq 'order'&$top=2)
- * → SELECT t0."id" AS c0, … FROM "analytics" AS t0 WHERE t0."project_id" = ANY($1::text[]) AND (t0."intent" = $2::text)
- *   ORDER BY t0."id" ASC LIMIT $3::bigint
- */
 /**
  * Whether PostgreSQL can write the whole entity as JSON: only model properties (their names come from the model),
  * no expansions, and no per-property control information.
@@ -132,9 +111,14 @@ function jsonValue(c: OutputColumn, ctx: CompileContext): Sql {
 function entityJsonColumn(select: readonly OutputColumn[], ctx: CompileContext, omitNulls: boolean): Sql {
   const fields = select.map((c) => sql`${jsonValue(c, ctx)} AS ${raw(quoteIdent(c.name))}`);
   const json = omitNulls ? sql`json_strip_nulls(row_to_json(r))` : sql`row_to_json(r)`;
-  return sql`(SELECT ${json} FROM (SELECT ${join(fields)}) AS r)::text AS j`;
+  return sql`(SELECT ${json} FROM (SELECT ${join(fields)}) AS r)::text AS ${raw(resultColumn.entityJson)}`;
 }
 
+/**
+ * compileEntityPage(plan for Analytics?$filter=intent eq 'order'&$top=2)
+ * → SELECT t0."id" AS c0, … FROM "analytics" AS t0 WHERE t0."project_id" = ANY($1::text[]) AND (t0."intent" = $2::text)
+ *   ORDER BY t0."id" ASC LIMIT $3::bigint
+ */
 export function compileEntityPage(
   plan: EntityPlan,
   ctx: CompileContext,

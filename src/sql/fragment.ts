@@ -20,7 +20,7 @@ export function isSql(value: unknown): value is Sql {
 }
 
 /**
- * sql`a = ${1} AND ${ident('b')} = ${'x'}` renders to { text: 'a = $1 AND "b" = $2', values: [1, 'x'] }.
+ * sql`a = ${1} AND ${qualified('b')} = ${'x'}` renders to { text: 'a = $1 AND "b" = $2', values: [1, 'x'] }.
  * Interpolated Sql fragments are spliced in; every other interpolated value becomes a parameter.
  */
 export function sql(strings: TemplateStringsArray, ...args: readonly unknown[]): Sql {
@@ -45,16 +45,11 @@ export function param(value: unknown): Sql {
   return { parts: [{ kind: 'value', value }] };
 }
 
-/** Quotes an identifier taken from the entity model. */
-export function ident(name: string): Sql {
-  return raw(quoteIdent(name));
-}
-
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Qualified name: ident('analytics', 'occurred_at') → "analytics"."occurred_at" */
+/** Quoted identifiers taken from the entity model: qualified('analytics', 'occurred_at') → "analytics"."occurred_at" */
 export function qualified(...names: readonly string[]): Sql {
   return raw(names.map(quoteIdent).join('.'));
 }

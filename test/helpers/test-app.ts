@@ -1,6 +1,7 @@
 // test → an express app on a fresh database, with known keys; the same createApp the server uses.
 import express, { type Express } from 'express';
-import { createApp, type AppContext } from '../../src/app';
+import { createApp } from '../../src/app';
+import type { AppContext } from '../../src/context';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { EntityModel } from '../../src/model/edm';

@@ -2,7 +2,7 @@
 // Retry-After meanwhile, recovers by itself, and never loses an acknowledged event. Runs on a cluster of its own.
 import http from 'node:http';
 import pg from 'pg';
-import type { AppContext } from '../../src/app';
+import type { AppContext } from '../../src/context';
 import { loadConfig } from '../../src/config';
 import { openDatabases } from '../../src/db';
 import { createLogger } from '../../src/logger';

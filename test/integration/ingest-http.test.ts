@@ -265,3 +265,27 @@ describe('POST /api/v1/events with WEBHOOK_SECRET', () => {
     expect(res.body.error.code).toBe('AUTH_REQUIRED');
   });
 });
+
+describe('POST /api/v1/events: input that once produced a 500 or a stall', () => {
+  let h: IngestHarness;
+  beforeAll(async () => {
+    h = await createHarness({});
+  });
+  afterAll(() => h.close());
+
+  const task = (extra: Record<string, unknown>) => json(taskCompleted('r1', 0, extra as Parameters<typeof taskCompleted>[2]));
+
+  it('rejects an instant past 9999-12-31T23:59:59Z in UTC', async () => {
+    const res = await post(h, task({ timestamp: '9999-12-31T23:59:59-01:00' }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0]).toMatchObject({ target: 'timestamp', message: expect.stringContaining('0001–9999') });
+  });
+
+  it('answers a very long unknown field name with 400', async () => {
+    expect((await post(h, task({ ['x'.repeat(1_000_000)]: 1 }))).status).toBe(400);
+  });
+
+  it('answers a body that does not inflate with 400', async () => {
+    expect((await post(h, 'not gzip', { 'Content-Encoding': 'gzip' })).status).toBe(400);
+  });
+});

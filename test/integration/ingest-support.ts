@@ -1,6 +1,6 @@
 // test fixtures → valid events of every type, an app on a fresh test database, and table snapshots for comparisons.
 import type express from 'express';
-import type { AppContext } from '../../src/app';
+import type { AppContext } from '../../src/context';
 import type { Database } from '../../src/db';
 import { createTestApp } from '../helpers/test-app';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db';

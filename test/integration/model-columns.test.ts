@@ -47,10 +47,6 @@ describe('taskfeedModel matches the migrated schema', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it.each(taskfeedModel.entitySets.map((s) => [s.name]))('%s: SELECT of every mapped column runs', async (name) => {
-    await expect(t.db.query(selectAll(taskfeedModel, name))).resolves.toBeDefined();
-  });
-
   it('the /v2.3 model reads the same columns', async () => {
     expect(await verifyModelColumns(t.db, withCognigyKeyNames(taskfeedModel))).toEqual([]);
   });

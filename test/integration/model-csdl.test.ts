@@ -20,9 +20,10 @@ import { taskfeedModel } from '../../src/model/entity-model';
 import { loadModelDir, mergeModel } from '../../src/model/model-dir';
 import { projectRoot } from '../../src/paths';
 
-const CONFORMANCE = path.join(projectRoot(), '..', 'shared', 'conformance');
-const EDMX_XSD = path.join(CONFORMANCE, 'csdl', 'edmx.xsd');
-const CSDL_JSON_SCHEMA = path.join(CONFORMANCE, 'csdl', 'csdl.schema.json');
+// Vendored third-party material: see test/conformance/NOTICE.
+const CONFORMANCE = path.join(projectRoot(), 'test', 'conformance');
+const EDMX_XSD = path.join(CONFORMANCE, 'oasis', 'csdl', 'edmx.xsd');
+const CSDL_JSON_SCHEMA = path.join(CONFORMANCE, 'oasis', 'csdl', 'csdl.schema.json');
 const OPTIONS = { maxExpandDepth: 3 };
 
 const models: [string, EntityModel][] = [
@@ -46,7 +47,7 @@ function xmllint(file: string): { status: number | null; output: string } {
 
 describe('CSDL XML validates against edmx.xsd (xmllint)', () => {
   it('rejects the invalid sample (the validator really validates)', () => {
-    const r = xmllint(path.join(CONFORMANCE, 'samples', 'metadata', 'analytics-sample-invalid.xml'));
+    const r = xmllint(path.join(CONFORMANCE, 'odata2ts', 'analytics-sample-invalid.xml'));
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('fails to validate');
   });
@@ -83,7 +84,7 @@ const vocabularies = new Map<string, Record<string, VocabMember>>();
 const ALIASES: Record<string, string> = { Validation: 'Org.OData.Validation.V1' };
 for (const v of VOCABULARIES) ALIASES[v.alias] = v.namespace;
 for (const ns of Object.values(ALIASES)) {
-  const json = JSON.parse(fs.readFileSync(path.join(CONFORMANCE, 'vocabularies', `${ns}.json`), 'utf8')) as Record<string, unknown>;
+  const json = JSON.parse(fs.readFileSync(path.join(CONFORMANCE, 'oasis', 'vocabularies', `${ns}.json`), 'utf8')) as Record<string, unknown>;
   vocabularies.set(ns, json[ns] as Record<string, VocabMember>);
 }
 

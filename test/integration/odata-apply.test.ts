@@ -111,6 +111,12 @@ describe('aggregate', () => {
     ]);
   });
 
+  it("'from' averages per-day counts: tasks per day", async () => {
+    // p1: 4 tasks on 2024-01-01, 1 on 01-02, 1 on 01-08.
+    expect(plain(await values('CompletedTasks', 'compute(date(timestamp) as day)/aggregate($count from day with average as perDay)'))).toEqual([{ perDay: 2 }]);
+    expect(plain(await values('CompletedTasks', 'aggregate($count from session with max as most)'))).toEqual([{ most: 3 }]);
+  });
+
   it('counts each entity reached through a single-valued navigation once', async () => {
     // Six inputs in three sessions of p1 with 5, 3 and 7 steps: 15, not the per-input sum.
     expect(plain(await values('Analytics', 'aggregate(session/stepsCount with sum as steps, session/channel with countdistinct as channels)'))).toEqual([
@@ -138,16 +144,16 @@ describe('groupby', () => {
     const res = await get('Analytics', { $apply: 'groupby((intent),aggregate($count as n))' });
     expect(res.body['@odata.context']).toBe('http://taskfeed.test/odata/$metadata#Analytics(intent,n)');
     expect(plain(res.body.value)).toEqual([
+      { intent: null, n: 1 },
       { intent: 'cancel', n: 2 },
       { intent: 'order', n: 3 },
-      { intent: null, n: 1 },
     ]);
   });
 
   it('groups by several properties', async () => {
     expect(plain(await values('Analytics', 'groupby((channel,intent),aggregate(executionTime with sum as t))'))).toEqual([
-      { channel: 'voice', intent: 'order', t: 400 },
       { channel: 'voice', intent: null, t: null },
+      { channel: 'voice', intent: 'order', t: 400 },
       { channel: 'web', intent: 'cancel', t: 900 },
       { channel: 'web', intent: 'order', t: 300 },
     ]);
@@ -205,17 +211,18 @@ describe('groupby', () => {
     expect(res.status).toBe(200);
     expect(res.body['@odata.context']).toBe('http://taskfeed.test/odata/$metadata#Analytics(channel,n)');
     expect(plain(res.body.value)).toEqual([
-      { channel: 'voice', intent: 'order', n: 1 },
+      // A rolled-up value sorts as null: first ascending, and a group whose value is null before it.
       { channel: 'voice', intent: null, n: 1 },
       { channel: 'voice', n: 2 },
+      { channel: 'voice', intent: 'order', n: 1 },
+      { channel: 'web', n: 4 },
       { channel: 'web', intent: 'cancel', n: 2 },
       { channel: 'web', intent: 'order', n: 2 },
-      { channel: 'web', n: 4 },
     ]);
     const withPlain = await values('Analytics', "filter(intent ne null)/groupby((userType,rollup(channel,session/channel)),aggregate(executionTime with sum as t))/filter(userType eq 'admin')");
     expect(plain(withPlain)).toEqual([
-      { userType: 'admin', channel: 'web', session: { channel: 'web' }, t: 600 },
       { userType: 'admin', channel: 'web', t: 600 },
+      { userType: 'admin', channel: 'web', session: { channel: 'web' }, t: 600 },
     ]);
     const res2 = await get('Analytics', { $apply: 'groupby((rollup(channel,intent)),aggregate($count as n))', $count: 'true' });
     expect(res2.body['@odata.count']).toBe(6);
@@ -282,7 +289,7 @@ describe('row transformations', () => {
     expect(ids(await values('Analytics', 'groupby((channel),toppercent(50,executionTime))'))).toEqual(['a6', 'a4']);
     expect(plain(await values('Analytics', 'groupby((intent,channel),aggregate($count as n))/groupby((channel),topcount(1,n))'))).toEqual([
       { intent: 'cancel', channel: 'web', n: 2 },
-      { intent: 'order', channel: 'voice', n: 1 },
+      { intent: null, channel: 'voice', n: 1 },
     ]);
   });
 
@@ -313,6 +320,20 @@ describe('query options after $apply', () => {
     expect(res.body.value).toEqual([{ intent: 'order' }, { intent: 'cancel' }]);
   });
 
+  it.each([['intent'], ['intent desc']])('$orderby=%s places null where the entity path does (first ascending, last descending)', async (orderby) => {
+    const entities = await get('Analytics', { $orderby: `${orderby},id`, $select: 'intent' });
+    expect(entities.status).toBe(200);
+    const entityOrder = [...new Set((entities.body.value as { intent: string | null }[]).map((r) => r.intent))];
+    const grouped = await values('Analytics', 'groupby((intent))', { $orderby: orderby });
+    expect(grouped.map((r) => r.intent)).toEqual(entityOrder);
+    expect(entityOrder.indexOf(null)).toBe(orderby === 'intent' ? 0 : entityOrder.length - 1);
+  });
+
+  it.each([['groupby((intent))'], ['filter(true)']])('$orderby of a constant (an empty in list) after %s answers 200', async (apply) => {
+    const res = await get('Analytics', { $apply: apply, $orderby: 'intent in (),intent' });
+    expect(res.status).toBe(200);
+  });
+
   it('$top and $skip page the aggregated rows', async () => {
     expect(plain(await values('Analytics', 'groupby((intent),aggregate($count as n))', { $orderby: 'n desc', $skip: '1', $top: '1' }))).toEqual([{ intent: 'cancel', n: 2 }]);
   });
@@ -334,10 +355,10 @@ describe('query options after $apply', () => {
     }
     expect(pages).toBe(2);
     expect(seen).toEqual([
+      { intent: null, n: 1 },
       { intent: 'cancel', n: 2 },
       { intent: 'order', n: 4 },
       { intent: 'refund', n: 1 },
-      { intent: null, n: 1 },
     ]);
   });
 
@@ -349,7 +370,7 @@ describe('query options after $apply', () => {
     res = await request(t.app).get(`${next.pathname}${next.search}`).set('X-Api-Key', READ_KEY).set('Prefer', 'odata.maxpagesize=2');
     all.push(...res.body.value);
     expect(res.body['@odata.nextLink']).toBeUndefined();
-    expect(plain(all).map((r) => r.intent)).toEqual(['cancel', 'order', 'refund']);
+    expect(plain(all).map((r) => r.intent)).toEqual([null, 'cancel', 'order']);
   });
 
   it('/$count counts the rows of the $apply result', async () => {
@@ -388,9 +409,6 @@ describe('errors', () => {
     ['addnested(session,filter(true) as s)'],
     ['join(session as s)'],
     ['groupby((rolluprecursive($root/Sessions,H,id)),aggregate($count as n))'],
-    ['aggregate(executionTime with sum from channel with average as x)'],
-    ['aggregate(Forecast)'],
-    ['aggregate(Forecast as f)'],
     ['aggregate(executionTime with Custom.median as m)'],
     ['Custom.fn()'],
     ['groupby((intent),topcount(1,executionTime)/aggregate($count as n))'],
@@ -402,9 +420,11 @@ describe('errors', () => {
     expect(res.body.error.code).toBe('ODATA_NOT_IMPLEMENTED');
   });
 
-  it('501 for $expand next to $apply', async () => {
-    const res = await get('Analytics', { $apply: 'filter(true)', $expand: 'session' });
-    expect(res.status).toBe(501);
+  it('501 for $expand next to $apply, 400 when the $expand name is unknown', async () => {
+    expect((await get('Analytics', { $apply: 'filter(true)', $expand: 'session' })).status).toBe(501);
+    const res = await get('Analytics', { $apply: 'filter(true)', $expand: 'nosuch' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('ODATA_MODEL_UNKNOWN_PROPERTY');
   });
 
   it.each([
@@ -415,6 +435,19 @@ describe('errors', () => {
     ['groupby((intent),aggregate($count as n))/filter(executionTime gt 1)', 'ODATA_MODEL_UNKNOWN_PROPERTY'],
     ['aggregate(intent with sum as n)', 'ODATA_MODEL_TYPE_MISMATCH'],
     ['aggregate(executionTime as n)', 'ODATA_MODEL_INVALID'],
+    // Names are resolved before anything is declared unsupported.
+    ['aggregate(nosuch)', 'ODATA_MODEL_UNKNOWN_PROPERTY'],
+    ['aggregate(Forecast as f)', 'ODATA_MODEL_UNKNOWN_PROPERTY'],
+    ['aggregate(executionTime with sum from nosuch with average as x)', 'ODATA_MODEL_UNKNOWN_PROPERTY'],
+    ['aggregate(nosuch with sum from channel with average as x)', 'ODATA_MODEL_UNKNOWN_PROPERTY'],
+    ['join(nosuch as x)', 'ODATA_MODEL_UNKNOWN_PROPERTY'],
+    ['outerjoin(intent as x)', 'ODATA_MODEL_INVALID'],
+    ['addnested(nosuch,filter(true) as s)', 'ODATA_MODEL_UNKNOWN_PROPERTY'],
+    // Syntax errors are 400 too, whatever the transformation.
+    ['aggregate(executionTime from channel)', 'ODATA_PARSE_SYNTAX'],
+    ['aggregate(executionTime with sum from as x)', 'ODATA_PARSE_SYNTAX'],
+    ['join(session)', 'ODATA_PARSE_SYNTAX'],
+    ['join(session as )', 'ODATA_PARSE_SYNTAX'],
   ])('400 for %s', async (apply, code) => {
     const res = await get('Analytics', { $apply: apply });
     expect(res.status).toBe(400);
@@ -494,9 +527,9 @@ describe('README recipes', () => {
   it('average executionTime per intent', async () => {
     const rows = plain(await values('Analytics', 'groupby((intent),aggregate(executionTime with average as avgExecutionTime))'));
     expect(rows.map((r) => [r.intent, r.avgExecutionTime === null ? null : Number(r.avgExecutionTime).toFixed(3)])).toEqual([
+      [null, null],
       ['cancel', '450.000'],
       ['order', '233.333'],
-      [null, null],
     ]);
   });
 

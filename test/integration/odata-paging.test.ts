@@ -216,6 +216,7 @@ describe('keyset $skiptoken: paging by every ordering returns the unpaged result
     ['garbage', '$skiptoken=garbage'],
     ['a token of another ordering', `$orderby=timestamp,intent&$skiptoken=${Buffer.from('{"k":["r001"]}').toString('base64url')}`],
     ['an offset token', `$skiptoken=${Buffer.from('{"o":5}').toString('base64url')}`],
+    ['null for the key, which is never null', `$skiptoken=${Buffer.from('{"k":[null]}').toString('base64url')}`],
   ])('rejects %s with 400', async (_name, query) => {
     const res = await request(t.app).get(`/odata/Analytics?${query}`).set('x-api-key', READ_KEY);
     expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 400, code: 'ODATA_PARSE_OPTION_VALUE' });

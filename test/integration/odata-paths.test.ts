@@ -19,6 +19,10 @@ describe('key access', () => {
     expect(res.body.value).toBeUndefined();
   });
 
+  it('refuses a key alias whose value is not a literal', async () => {
+    expect((await get('/odata/Analytics(@k)?@k=intent')).status).toBe(400);
+  });
+
   it('returns every property, nulls written explicitly', async () => {
     const res = await get("/odata/Analytics('a3')");
     expect(res.body).toMatchObject({ id: 'a3', intent: null, intentScore: null, understood: false, custom1: 'vip', executionTime: 45 });

@@ -1,7 +1,7 @@
 // OData statements run as named prepared statements of a bounded cache per read connection; a plan made stale by a
 // migration is prepared afresh. PostgreSQL only: embedded PGlite runs every statement unnamed.
 import request from 'supertest';
-import type { AppContext } from '../../src/app';
+import type { AppContext } from '../../src/context';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { openDatabases, type Database } from '../../src/db';

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import pg from 'pg';
 import request from 'supertest';
-import type { AppContext } from '../../src/app';
+import type { AppContext } from '../../src/context';
 import { loadConfig } from '../../src/config';
 import { createApp } from '../../src/app';
 import { forRequest, openDatabase, openDatabases, type Database } from '../../src/db';

@@ -1,6 +1,7 @@
 // lexer: decoded text → tokens; whole-text URL literals and payload values.
 
-import { Lexer, isODataIdentifier, parseLiteral, parsePrimitiveValue, type PrimitiveValueType } from '../../../src/odata/lexer';
+import { Lexer, isODataIdentifier } from '../../../src/odata/lexer';
+import { literalOf } from './abnf-harness';
 import { errorOf } from './sexpr';
 
 const kinds = (text: string): string[] => {
@@ -30,7 +31,7 @@ describe('Lexer', () => {
   });
 });
 
-describe('parseLiteral (URL form)', () => {
+describe('one whole literal (URL form)', () => {
   it.each([
     ['true', { type: 'Edm.Boolean', value: true }],
     ["'O''Neil'", { type: 'Edm.String', value: "O'Neil" }],
@@ -39,37 +40,15 @@ describe('parseLiteral (URL form)', () => {
     ["geometry'SRID=0;MultiPolygon(((1 1,1 1),(1 1,2 2,3 3,1 1)))'", { type: 'Edm.Geometry' }],
     ["binary''", { type: 'Edm.Binary', value: '' }],
   ])('%s', (text, expected) => {
-    expect(parseLiteral(text)).toMatchObject(expected);
+    expect(literalOf(text)).toMatchObject(expected);
   });
 
   it.each(["binary'Zm9v!'", '42.', '.1', "geography'SRID=0;Point(1)'", 'x', '1 '])('rejects %j', (text) => {
-    expect(errorOf(() => parseLiteral(text)).code).toBe('ODATA_PARSE_SYNTAX');
+    expect(errorOf(() => literalOf(text)).code).toBe('ODATA_PARSE_SYNTAX');
   });
 });
 
-describe('parsePrimitiveValue (payload / key-as-segment form)', () => {
-  it.each<[string, PrimitiveValueType, boolean]>([
-    ['true', 'Edm.Boolean', true],
-    ['tRUe', 'Edm.Boolean', false],
-    ['255', 'Edm.Byte', true],
-    ['256', 'Edm.Byte', false],
-    ['-128', 'Edm.SByte', true],
-    ['+32000', 'Edm.Int16', true],
-    ['40000', 'Edm.Int16', false],
-    ['-1.234567e3', 'Edm.Decimal', true],
-    ['-INF', 'Edm.Double', true],
-    ['-P6DT23H59M59.9999S', 'Edm.Duration', true],
-    ['P1Y', 'Edm.Duration', false],
-    ['11:22:33.4444444', 'Edm.TimeOfDay', true],
-    ['11%3A22', 'Edm.TimeOfDay', false],
-    ['a123456789abcdefABA=', 'Edm.Binary', true],
-    ['Solid,Yellow,+42', 'enum', true],
-    ['Solid%2CYellow', 'enum', false],
-  ])('%s as %s → %s', (text, type, ok) => {
-    if (ok) expect(() => parsePrimitiveValue(text, type)).not.toThrow();
-    else expect(errorOf(() => parsePrimitiveValue(text, type)).code).toBe('ODATA_PARSE_SYNTAX');
-  });
-
+describe('isODataIdentifier', () => {
   it.each([
     ['__ID', true],
     ['0time', false],

@@ -189,29 +189,4 @@ describe('parseExpression: limits and size', () => {
     };
     expect(depth(e)).toBe(14);
   });
-
-  it('handles very long input in linear-ish time', () => {
-    const make = (n: number): string => Array.from({ length: n }, (_, i) => `(Name eq 'item ${i}' and Price add ${i} gt 2.5)`).join(' or ');
-    const time = (text: string): number => {
-      const t0 = process.hrtime.bigint();
-      parseExpression(text);
-      return Number(process.hrtime.bigint() - t0) / 1e6;
-    };
-    time(make(2000));
-    const small = Math.max(time(make(5000)), 1);
-    const big = time(make(50000));
-    expect(big / small).toBeLessThan(40);
-    const long = `Name eq '${'x'.repeat(1_000_000)}'`;
-    expect(time(long)).toBeLessThan(500);
-  });
-
-  it('parses a typical $filter in microseconds', () => {
-    const text = "Status eq 'done' and Duration gt 30 and contains(tolower(Agent/Name),'bot') and Created ge 2024-01-15T00:00:00Z";
-    for (let i = 0; i < 200; i++) parseExpression(text);
-    const n = 2000;
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) parseExpression(text);
-    const perParseUs = Number(process.hrtime.bigint() - t0) / 1e3 / n;
-    expect(perParseUs).toBeLessThan(200);
-  });
 });

@@ -1,6 +1,7 @@
 import { taskfeedModel, findEntitySet } from '../../../src/model/entity-model';
 import type { BoundExpr, BoundOrder, OutputColumn } from '../../../src/odata/bound';
-import { pageFor, planEntities, withKeyTieBreak } from '../../../src/odata/plan';
+import { withKeyTieBreak } from '../../../src/odata/order-keys';
+import { pageFor, planEntities } from '../../../src/odata/plan';
 
 const set = findEntitySet(taskfeedModel, 'Analytics')!;
 const root = { alias: 't0', set };
@@ -30,9 +31,9 @@ describe('pageFor / planEntities', () => {
   const query = { kind: 'entities' as const, root, select: [key], explicitSelect: true, keys: [key], expand: [], where: [], orderby: [byTime], skip: 20, count: false };
 
   it('fetches one row more than the page and skips on the first page only', () => {
-    const first = planEntities({ ...query, top: 50 }, { pageSize: 1000, set });
+    const first = planEntities({ ...query, top: 50 }, { pageSize: 1000 });
     expect(first).toMatchObject({ limit: 51, pageSize: 50, offset: 20, remaining: 50 });
-    const next = planEntities({ ...query, top: 50 }, { pageSize: 1000, set, after: ['2024-01-01 00:00:00+00', 'a1'] });
+    const next = planEntities({ ...query, top: 50 }, { pageSize: 1000, after: ['2024-01-01 00:00:00+00', 'a1'] });
     expect(next).toMatchObject({ offset: 0, after: ['2024-01-01 00:00:00+00', 'a1'] });
     expect(next.orderby).toHaveLength(2);
   });

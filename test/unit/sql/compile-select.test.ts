@@ -5,8 +5,8 @@ import { DEFAULT_LIMITS } from '../../../src/odata/limits';
 import { parseResourcePath } from '../../../src/odata/parse-path';
 import { parseQueryString } from '../../../src/odata/parse-query';
 import { planEntities } from '../../../src/odata/plan';
-import { resolveResource } from '../../../src/odata/resolve-path';
-import { validateEntityQuery } from '../../../src/odata/validate';
+import { bindResource } from '../../../src/odata/bind-path';
+import { bindEntityQuery } from '../../../src/odata/bind-query';
 import { compileEntityCount, compileEntityPage } from '../../../src/sql/compile-select';
 import type { CompiledQuery } from '../../../src/sql/fragment';
 
@@ -23,9 +23,9 @@ function plan(path: string, query: string, options: Options = {}) {
   const session = new BindSession(taskfeedModel, DEFAULT_LIMITS, q.aliases);
   const parsed = parseResourcePath(path);
   if (parsed.kind !== 'resource') throw new Error(`${path} is not a resource path`);
-  const resource = resolveResource(session, parsed.segments);
-  const entityQuery = validateEntityQuery(session, resource.ref, q, resource.where);
-  return planEntities(entityQuery, { pageSize: 2, set: resource.ref.set, after: options.after });
+  const resource = bindResource(session, parsed.segments);
+  const entityQuery = bindEntityQuery(session, resource.ref, q, resource.where);
+  return planEntities(entityQuery, { pageSize: 2, after: options.after });
 }
 
 function compile(path: string, query: string, options: Options = {}): CompiledQuery {
@@ -70,7 +70,7 @@ const CASES: readonly (readonly [name: string, path: string, query: string, opti
     'Analytics',
     `$filter=intentScore gt null&$select=id`,
     {},
-    `SELECT t0."id" AS c0, t0."id" AS k0, t0."id" AS o0 FROM "analytics" AS t0 WHERE false ORDER BY t0."id" ASC LIMIT $1::bigint`,
+    `SELECT t0."id" AS c0, t0."id" AS k0, t0."id" AS o0 FROM "analytics" AS t0 WHERE (NOT true) ORDER BY t0."id" ASC LIMIT $1::bigint`,
     [3],
   ],
   [

@@ -1,27 +1,13 @@
 // ParsedQuery × entity set × limits → EntityQuery: every option resolved against the model and checked against the limits.
-import type { EntitySetDef } from '../model/edm';
+import type { EntitySetDef, PropertyDef } from '../model/edm';
 import { findEntitySet, findNavigation, findProperty } from '../model/entity-model';
 import { assertNever, odataInvalid, odataLimit, odataNotImplemented, odataUnknownProperty } from '../errors';
 import type { ComputeItem, ExpandItem, NestedQueryOptions, OrderItem, ParsedQuery, SelectItem } from './ast';
+import { bindApply } from './bind-apply';
 import { bindBoolean, bindExpr, bindSearch, type BindSession, type DerivedColumn, rootScope, type Scope } from './bind-expr';
-import type { BoundExpand, BoundExpr, BoundOrder, OutputColumn, TableRef } from './bound';
-import { withKeyTieBreak, type EntityQuery } from './plan';
-
-export function propertyColumns(ref: TableRef): OutputColumn[] {
-  return ref.set.properties.map((p) => ({
-    name: p.name,
-    expr: { kind: 'column', alias: ref.alias, column: p.column, type: p.type },
-    type: p.type,
-  }));
-}
-
-export function keyColumns(ref: TableRef): OutputColumn[] {
-  return ref.set.key.map((name) => {
-    const p = findProperty(ref.set, name);
-    if (p === undefined) throw new Error(`model: key ${name} of ${ref.set.name} is not a property`);
-    return { name: p.name, expr: { kind: 'column', alias: ref.alias, column: p.column, type: p.type }, type: p.type };
-  });
-}
+import type { BoundExpand, BoundExpr, BoundOrder, EntityQuery, NavigationJoin, OutputColumn, TableRef } from './bound';
+import { keyColumns, propertyColumns } from './entity-columns';
+import { withKeyTieBreak } from './order-keys';
 
 export function bindComputes(scope: Scope, items: readonly ComputeItem[] | undefined): Map<string, DerivedColumn> {
   const derived = new Map(scope.derived);
@@ -129,7 +115,8 @@ function bindExpansion(session: BindSession, parent: TableRef, name: string, opt
   const targetSet = findEntitySet(session.model, nav.target) as EntitySetDef;
   const target = session.tableRef(targetSet);
   if (options.levels !== undefined && options.levels !== 1) throw odataNotImplemented(`$levels is not supported: no navigation of this model is recursive`);
-  if (options.compute !== undefined || options.apply !== undefined) throw odataNotImplemented(`$compute and $apply inside $expand are not supported`);
+  if (options.apply !== undefined) return bindApplyExpansion(session, { parent, nav, target }, options, pos);
+  if (options.compute !== undefined) throw odataNotImplemented(`$compute inside $expand is not supported without $apply`);
   if (!nav.collection && (options.top !== undefined || options.skip !== undefined || options.orderby !== undefined || options.count !== undefined)) {
     throw odataInvalid(`'${name}' is a single entity: $top, $skip, $orderby and $count do not apply to it`, { target: name });
   }
@@ -155,10 +142,35 @@ function bindExpansion(session: BindSession, parent: TableRef, name: string, opt
 }
 
 /**
- * validateEntityQuery(session, ref over Analytics, parse('$filter=intent eq 'order'&$select=id,intent&$top=5'))
+ * Products?$expand=Sales($apply=aggregate(Amount with sum as Total)): the $apply of the related entities of each
+ * parent row, correlated to it by the navigation's property pairs.
+ */
+function bindApplyExpansion(session: BindSession, join: NavigationJoin, options: NestedQueryOptions, pos: number): BoundExpand {
+  const name = join.nav.name;
+  if (!join.nav.collection) throw odataInvalid(`'${name}' is a single entity (position ${pos}): $apply applies to collections`, { target: name });
+  if (options.count === true) throw odataNotImplemented(`$count next to $apply inside $expand is not supported (position ${pos})`);
+  const column = (ref: TableRef, property: string): BoundExpr => {
+    const p = findProperty(ref.set, property) as PropertyDef;
+    return { kind: 'column', alias: ref.alias, column: p.column, type: p.type };
+  };
+  const related: BoundExpr[] = join.nav.on.map((pair) => ({
+    kind: 'comparison',
+    op: 'eq',
+    left: column(join.target, pair.to),
+    right: column(join.parent, pair.from),
+    type: 'Edm.Boolean',
+  }));
+  const { levels: _levels, aliases: _aliases, ...query } = options;
+  const bound = bindApply(session, { ref: join.target, where: related }, { ...query, aliases: {}, customOptions: {} });
+  if (bound.shapes !== undefined) throw odataNotImplemented(`concat inside $expand is not supported (position ${pos})`);
+  return { join, select: bound.output, explicitSelect: true, orderby: [], count: false, expand: [], apply: bound };
+}
+
+/**
+ * bindEntityQuery(session, ref over Analytics, parse('$filter=intent eq 'order'&$select=id,intent&$top=5'))
  * → EntityQuery { select: [id, intent], where: [intent = 'order'], top: 5, … }
  */
-export function validateEntityQuery(session: BindSession, ref: TableRef, q: ParsedQuery, extraWhere: readonly BoundExpr[] = []): EntityQuery {
+export function bindEntityQuery(session: BindSession, ref: TableRef, q: ParsedQuery, extraWhere: readonly BoundExpr[] = []): EntityQuery {
   const base = rootScope(session, ref);
   const computed = bindComputes(base, q.compute);
   const scope: Scope = { ...base, derived: computed };

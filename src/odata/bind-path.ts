@@ -75,9 +75,9 @@ function keyText(segment: Extract<ResourceSegment, { kind: 'name' }>): string {
 }
 
 /**
- * resolveResource(['Sessions'('s1'), 'analytics', $count]) → collection of Analytics related to session s1, count only.
+ * bindResource(['Sessions'('s1'), 'analytics', $count]) → collection of Analytics related to session s1, count only.
  */
-export function resolveResource(session: BindSession, segments: readonly ResourceSegment[]): Resource {
+export function bindResource(session: BindSession, segments: readonly ResourceSegment[]): Resource {
   const [first, ...rest] = segments;
   if (first === undefined || first.kind !== 'name') throw odataInvalid('The path must start with an entity set name');
   const set = findEntitySet(session.model, first.name);
