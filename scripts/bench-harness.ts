@@ -199,7 +199,8 @@ export function startBareExpress(url: string, routes: readonly BareRoute[], pool
 
 /** Load over HTTP: `connections` clients, each sending its next request when the previous one is answered. */
 export async function httpLoad(url: string, connections: number, seconds = SECONDS, headers: Record<string, string> = {}): Promise<LoadStats> {
-  const r = await autocannon({ url, connections, duration: seconds, headers: { 'x-api-key': READ_KEY, ...headers } });
+  // A BI client waits minutes for an answer (Power BI: 600 s), not autocannon's default 10 s.
+  const r = await autocannon({ url, connections, duration: seconds, timeout: 600, headers: { 'x-api-key': READ_KEY, ...headers } });
   return {
     requests: r.requests.total,
     perSecond: r.requests.total / seconds,

@@ -144,6 +144,8 @@ class Server {
         READ_KEYS: READ_KEY,
         WRITE_KEYS: WRITE_KEY,
         SHUTDOWN_TIMEOUT_MS: '5000',
+        // The drill's own environment may tune the server under test (e.g. ODATA_MAX_STATEMENTS_PER_KEY=2 npm run drill).
+        ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(ODATA|INGEST|DATABASE_READ_POOL)_/.test(name))),
       },
       stdio: ['ignore', log, log],
     });

@@ -63,7 +63,7 @@ const envSchema = z.object({
   ODATA_BUFFER_BYTES: positiveInt(8 * 1024 * 1024),
   ODATA_SEND_TIMEOUT_MS: positiveInt(30000),
   ODATA_STATEMENT_CACHE_SIZE: z.coerce.number().int().min(0).max(10000).default(200),
-  ODATA_PARALLEL_MIN_SCAN_MB: z.coerce.number().int().min(0).max(1024 * 1024).default(64),
+  ODATA_PARALLEL_SETUP_COST: z.coerce.number().min(0).max(1e9).default(5000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
   HEALTH_TIMEOUT_MS: positiveInt(2000),
   MODEL_DIR: z.string().min(1).optional(),
@@ -122,7 +122,8 @@ export interface Config {
     readonly consumerTimeoutMs: number;
     /** Prepared statements kept per read connection (0: none). */
     readonly statementCacheSize: number;
-    readonly parallelMinScanMb: number;
+    /** parallel_setup_cost of the read pool's sessions (planned per run: plan_cache_mode=force_custom_plan). */
+    readonly parallelSetupCost: number;
   };
   readonly modelDir?: string;
   readonly purgeIntervalMinutes?: number;
@@ -229,7 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       bufferBytes: e.ODATA_BUFFER_BYTES,
       consumerTimeoutMs: e.ODATA_SEND_TIMEOUT_MS,
       statementCacheSize: e.ODATA_STATEMENT_CACHE_SIZE,
-      parallelMinScanMb: e.ODATA_PARALLEL_MIN_SCAN_MB,
+      parallelSetupCost: e.ODATA_PARALLEL_SETUP_COST,
     },
     modelDir: e.MODEL_DIR,
     purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES,

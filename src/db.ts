@@ -75,8 +75,11 @@ export interface DatabaseOptions {
   readonly consumerTimeoutMs?: number;
   /** Compiled queries run as named prepared statements, at most this many per connection (0 or absent: unnamed). */
   readonly statementCacheSize?: number;
-  /** Tables and indexes smaller than this (MB) are scanned without parallel workers, whose start-up outweighs the scan. */
-  readonly parallelMinScanMb?: number;
+  /**
+   * PostgreSQL's parallel_setup_cost for the pool's sessions, with plan_cache_mode=force_custom_plan: every run is
+   * planned with its values, and parallel workers are chosen only where the plan saves more than their start-up.
+   */
+  readonly parallelSetupCost?: number;
 }
 
 // Exact values as PostgreSQL prints them: Int64/Decimal keep every digit, timestamps keep microseconds.
@@ -93,9 +96,7 @@ const NO_QUEUE: PoolStats = { inUse: 0, idle: 0, waiting: 0 };
 function sessionOptions(o: DatabaseOptions): string {
   const parts = ['-c TimeZone=UTC', '-c IntervalStyle=iso_8601', `-c statement_timeout=${o.statementTimeoutMs ?? 60000}`];
   if (o.readOnly) parts.push('-c default_transaction_read_only=on');
-  if (o.parallelMinScanMb !== undefined) {
-    parts.push(`-c min_parallel_table_scan_size=${o.parallelMinScanMb}MB`, `-c min_parallel_index_scan_size=${o.parallelMinScanMb}MB`);
-  }
+  if (o.parallelSetupCost !== undefined) parts.push('-c plan_cache_mode=force_custom_plan', `-c parallel_setup_cost=${o.parallelSetupCost}`);
   return parts.join(' ');
 }
 
@@ -494,7 +495,7 @@ export async function openDatabases(config: Config): Promise<{ db: Database; rea
     bufferBytes: reads.bufferBytes,
     consumerTimeoutMs: reads.consumerTimeoutMs,
     statementCacheSize: reads.statementCacheSize,
-    parallelMinScanMb: reads.parallelMinScanMb,
+    parallelSetupCost: reads.parallelSetupCost,
   });
   return { db, readDb };
 }

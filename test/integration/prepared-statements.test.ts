@@ -79,6 +79,12 @@ interface Prepared {
     expect(statements[1]?.statement).toMatch(/completed_tasks/);
   });
 
+  it('plans every run with its values, pricing parallel workers by ODATA_PARALLEL_SETUP_COST', async () => {
+    const setting = async (name: string) => (await readDb.query<{ setting: string }>(`SELECT current_setting('${name}') AS setting`)).rows[0]?.setting;
+    expect(await setting('plan_cache_mode')).toBe('force_custom_plan');
+    expect(await setting('parallel_setup_cost')).toBe('5000');
+  });
+
   it('prepares a statement afresh when a migration changed a column it returns', async () => {
     // Grouped rows come back as plain columns (entity rows come as JSON, whose type no migration changes).
     const url = '/odata/Sessions?$apply=groupby((channel))';
