@@ -1,10 +1,10 @@
 // PUT|GET|DELETE /api/v1/projects/:projectId/goals[/:goalId] → write key, JSON body, goal contract, one transaction.
 import express, { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import { ingestInvalid, malformedJson, notFound, unauthorized, unsupportedMediaType } from '../errors';
+import { ingestInvalid, notFound, unauthorized, unsupportedMediaType } from '../errors';
 import { GOAL_ID, parseGoal } from '../goals/definition';
 import { deleteGoal, listGoals, putGoal, readGoal } from '../goals/store';
-import { parseContentType } from '../ingest/body';
+import { parseContentType, parseJsonDocument } from '../ingest/body';
 import { keyFromHeaders, matchKey } from './auth';
 
 const PROJECT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
@@ -62,13 +62,7 @@ export function createGoalRouter(ctx: AppContext): Router {
     async (req, res) => {
       const projectId = projectIdOf(req.params.projectId);
       const goalId = goalIdOf(req.params.goalId);
-      const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        throw malformedJson(`The body is not valid JSON: ${(err as Error).message}`);
-      }
+      const value = parseJsonDocument(req.body);
       const { definition, changedBy } = parseGoal(value, config.goalMaxSteps);
       const { outcome, goal } = await putGoal(ctx.db, projectId, goalId, definition, changedBy);
       res.status(outcome === 'created' ? 201 : 200).json({ ...goal, outcome });

@@ -1,8 +1,8 @@
 // POST /api/v1/events, GET|PUT /api/v1/projects/:projectId/settings → write key, body, signature, validation, one transaction.
 import express, { Router, type RequestHandler } from 'express';
 import type { AppContext } from '../context';
-import { ingestInvalid, malformedJson, unauthorized, unsupportedMediaType } from '../errors';
-import { parseBody, parseContentType } from '../ingest/body';
+import { ingestInvalid, unauthorized, unsupportedMediaType } from '../errors';
+import { parseBody, parseContentType, parseJsonDocument } from '../ingest/body';
 import { GroupCommitter } from '../ingest/group-commit';
 import { checkGoalReferences } from '../ingest/goal-events';
 import { ingestEvents } from '../ingest/ingest';
@@ -78,13 +78,7 @@ export function createIngestRouter(ctx: AppContext, metrics: Metrics): Router {
 
   router.put('/projects/:projectId/settings', requireWriteKey, requireContentType('json'), rawBody(SETTINGS_BODY_LIMIT), async (req, res) => {
     const projectId = projectIdOf(req.params.projectId);
-    const text = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw malformedJson(`The body is not valid JSON: ${(err as Error).message}`);
-    }
+    const value = parseJsonDocument(req.body);
     const parsed = SettingsBodySchema.safeParse(value);
     if (!parsed.success) {
       throw ingestInvalid('The settings are invalid; nothing was changed', {

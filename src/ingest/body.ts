@@ -73,3 +73,13 @@ export function parseBody(raw: Uint8Array | undefined, format: BodyFormat, maxEv
   }
   return items;
 }
+
+/** One JSON document of a settings or goal body (express.raw gives a Buffer); a syntax error is a 400 naming it. */
+export function parseJsonDocument(body: unknown): unknown {
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw malformedJson(`The body is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,26 +1,13 @@
 // unknown JSON value → IngestEvent: the event contract of POST /api/v1/events as zod schemas, one strict object per event type.
 import { z } from 'zod';
 import { GoalStepEventSchema, type GoalStepEvent } from './goal-events';
-import { isCalendarDate, parseTimestamp } from './time';
+import { identifier, name, projectId, sessionContext, text, timestamp } from './event-fields';
+import { isCalendarDate } from './time';
 
-/** Text in every field: any Unicode; NUL and lone surrogates are rejected earlier (see validate.ts). */
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const identifier = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
-const name = text(1024);
 const longText = text(100_000);
 const int32 = z.int().min(0).max(2_147_483_647);
 const rating = z.union([z.literal(-1), z.literal(1)], { error: 'must be -1 or 1' });
 const jsonValue = z.json();
-
-// Project ids become part of composite keys ('project:session'), so they may not contain ':'.
-const projectId = z
-  .string()
-  .regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1–128 characters of A–Z, a–z, 0–9, ".", "_", "~" or "-"');
-
-const timestamp = z.string().superRefine((value, ctx) => {
-  const parsed = parseTimestamp(value);
-  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
-});
 
 // Values that are stored as JSON text (Analytics inputData, foundSlots, …): a string is kept as is.
 const jsonText = jsonValue;
@@ -31,25 +18,10 @@ const base = {
   timestamp,
 };
 
-/** Where and how the conversation happened; every session event may carry it and the session row is folded from it. */
-const context = {
-  organisationId: identifier.nullish(),
-  projectName: name.nullish(),
-  channel: name.nullish(),
-  userType: z.enum(['external', 'admin']).nullish(),
-  localeReferenceId: identifier.nullish(),
-  localeName: name.nullish(),
-  endpointReferenceId: identifier.nullish(),
-  endpointName: name.nullish(),
-  endpointUrlToken: identifier.nullish(),
-  snapshotId: identifier.nullish(),
-  snapshotName: name.nullish(),
-};
-
 export const TaskCompletedEventSchema = z.strictObject({
   ...base,
   type: z.literal('task.completed'),
-  ...context,
+  ...sessionContext,
   contactId: identifier,
   sessionId: identifier,
   task: identifier,
@@ -66,7 +38,7 @@ const customFields = Object.fromEntries(
 export const InputEventSchema = z.strictObject({
   ...base,
   type: z.literal('input'),
-  ...context,
+  ...sessionContext,
   contactId: identifier,
   sessionId: identifier,
   inputId: identifier,
@@ -101,7 +73,7 @@ const attachment = z.strictObject({
 export const MessageEventSchema = z.strictObject({
   ...base,
   type: z.literal('message'),
-  ...context,
+  ...sessionContext,
   contactId: identifier,
   sessionId: identifier,
   source: z.enum(['user', 'bot', 'agent', 'suggestion']),
@@ -124,7 +96,7 @@ export const MessageEventSchema = z.strictObject({
 export const StepExecutedEventSchema = z.strictObject({
   ...base,
   type: z.literal('step.executed'),
-  ...context,
+  ...sessionContext,
   contactId: identifier,
   sessionId: identifier,
   inputId: identifier.nullish(),
@@ -145,7 +117,7 @@ const label = z
 export const HandoverEventSchema = z.strictObject({
   ...base,
   type: z.literal('handover'),
-  ...context,
+  ...sessionContext,
   escalationId: identifier,
   sessionId: identifier,
   /** The end user (the contactId of the other event types). */

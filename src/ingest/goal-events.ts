@@ -3,10 +3,8 @@ import { z } from 'zod';
 import type { Queryable } from '../db';
 import { ingestInvalid, type ErrorDetail } from '../errors';
 import { GOAL_ID } from '../goals/definition';
-import { parseTimestamp } from './time';
+import { identifier, name, projectId, sessionContext, timestamp } from './event-fields';
 
-const identifier = z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
-const name = z.string().max(1024, 'must be at most 1024 characters');
 const goalIdentifier = z.string().regex(GOAL_ID, 'must be 1–128 characters of A–Z, a–z, 0–9, ".", "_", "~" or "-"');
 
 /** Steps one goal.step event may name: more than any goal can have (see GOAL_MAX_STEPS). */
@@ -15,24 +13,11 @@ const MAX_STEP_IDS = 100;
 // The fields every session event shares (src/ingest/events.ts), plus endpointType, which GoalEvents exports.
 export const GoalStepEventSchema = z.strictObject({
   id: identifier,
-  projectId: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1–128 characters of A–Z, a–z, 0–9, ".", "_", "~" or "-"'),
-  timestamp: z.string().superRefine((value, ctx) => {
-    const parsed = parseTimestamp(value);
-    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
-  }),
+  projectId,
+  timestamp,
   type: z.literal('goal.step'),
-  organisationId: identifier.nullish(),
-  projectName: name.nullish(),
-  channel: name.nullish(),
-  userType: z.enum(['external', 'admin']).nullish(),
-  localeReferenceId: identifier.nullish(),
-  localeName: name.nullish(),
-  endpointReferenceId: identifier.nullish(),
-  endpointName: name.nullish(),
+  ...sessionContext,
   endpointType: name.nullish(),
-  endpointUrlToken: identifier.nullish(),
-  snapshotId: identifier.nullish(),
-  snapshotName: name.nullish(),
   sessionId: identifier,
   contactId: identifier.nullish(),
   goalId: goalIdentifier,
