@@ -176,6 +176,10 @@ function createPostgres(o: DatabaseOptions & { databaseUrl: string }): Database 
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   health.on('error', () => undefined);
+  // Every connection listens for errors for its whole life, whoever holds it: a FATAL (a restart, pg_terminate_backend)
+  // that reaches a connection between pg-pool's listener and ours must never be an unhandled 'error' event. The
+  // statement that was running still fails with the error, and a broken connection is discarded on release.
+  for (const p of [pool, health]) p.on('connect', (client) => client.on('error', () => undefined));
   const queue = o.queue === undefined ? undefined : createFairQueue(o.queue);
   const bufferBytes = o.bufferBytes ?? 8 * 1024 * 1024;
   const consumerTimeoutMs = o.consumerTimeoutMs ?? 30000;
