@@ -12,6 +12,7 @@ import { createMetricsRouter } from './http/metrics-routes';
 import { createODataRouter } from './http/odata-routes';
 import { redactUrl } from './logger';
 import { createMetrics, routeFamily } from './metrics';
+import { createReadAhead } from './read-ahead';
 import { withCognigyKeyNames } from './model/cognigy-compat';
 
 export function createApp(ctx: AppContext): express.Express {
@@ -22,6 +23,14 @@ export function createApp(ctx: AppContext): express.Express {
   const metrics = createMetrics({
     pools: new Map(ctx.readDb === ctx.db ? [['write', ctx.db]] : [['write', ctx.db], ['read', ctx.readDb]]),
     replica: ctx.config.databaseReadUrl !== undefined ? ctx.readDb : undefined,
+    readAhead: () => readAhead.stats(),
+  });
+  // One budget for every mount: feed pages computed ahead are shared by /odata, /v2.3 and /v2.4.
+  const readAhead = createReadAhead({
+    maxBytes: ctx.config.reads.readAheadBytes,
+    ttlMs: ctx.config.reads.readAheadTtlMs,
+    maxRunning: Math.max(1, Math.floor(ctx.config.reads.poolSize / 2)),
+    observe: (outcome) => metrics.observeReadAhead(outcome),
   });
 
   app.use((req, res, next) => {
@@ -63,11 +72,11 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(createMetricsRouter(ctx.config.metricsKey, metrics));
   app.use('/api/v1', createIngestRouter(ctx, metrics));
   app.use('/api/v1', createGoalRouter(ctx));
-  app.use('/odata', createODataRouter(ctx, { model: ctx.model, mountPath: '/odata' }));
+  app.use('/odata', createODataRouter(ctx, { model: ctx.model, mountPath: '/odata', readAhead }));
   // Cognigy-compatible prefix: same entity sets, the key named _id as in Cognigy's v2.3 endpoint.
-  app.use('/v2.3', createODataRouter(ctx, { model: withCognigyKeyNames(ctx.model), mountPath: '/v2.3' }));
+  app.use('/v2.3', createODataRouter(ctx, { model: withCognigyKeyNames(ctx.model), mountPath: '/v2.3', readAhead }));
   // Cognigy's current version path: the /odata model unchanged, so a v2.4 report works by changing only the host.
-  app.use('/v2.4', createODataRouter(ctx, { model: ctx.model, mountPath: '/v2.4' }));
+  app.use('/v2.4', createODataRouter(ctx, { model: ctx.model, mountPath: '/v2.4', readAhead }));
   app.use(createLandingRouter(ctx));
   app.use(notFoundHandler);
   app.use(createErrorHandler(ctx.logger));

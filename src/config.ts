@@ -64,6 +64,8 @@ const envSchema = z.object({
   ODATA_SEND_TIMEOUT_MS: positiveInt(30000),
   ODATA_STATEMENT_CACHE_SIZE: z.coerce.number().int().min(0).max(10000).default(200),
   ODATA_PARALLEL_SETUP_COST: z.coerce.number().min(0).max(1e9).default(5000),
+  ODATA_READ_AHEAD_BYTES: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(64 * 1024 * 1024),
+  ODATA_READ_AHEAD_TTL_MS: positiveInt(10000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(5000),
   HEALTH_TIMEOUT_MS: positiveInt(2000),
   MODEL_DIR: z.string().min(1).optional(),
@@ -124,6 +126,9 @@ export interface Config {
     readonly statementCacheSize: number;
     /** parallel_setup_cost of the read pool's sessions (planned per run: plan_cache_mode=force_custom_plan). */
     readonly parallelSetupCost: number;
+    /** Feed pages computed ahead of the client's next request: bytes held at most (0: off), and how long one is kept. */
+    readonly readAheadBytes: number;
+    readonly readAheadTtlMs: number;
   };
   readonly modelDir?: string;
   readonly purgeIntervalMinutes?: number;
@@ -231,6 +236,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       consumerTimeoutMs: e.ODATA_SEND_TIMEOUT_MS,
       statementCacheSize: e.ODATA_STATEMENT_CACHE_SIZE,
       parallelSetupCost: e.ODATA_PARALLEL_SETUP_COST,
+      readAheadBytes: e.ODATA_READ_AHEAD_BYTES,
+      readAheadTtlMs: e.ODATA_READ_AHEAD_TTL_MS,
     },
     modelDir: e.MODEL_DIR,
     purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES,

@@ -101,7 +101,7 @@ function sessionOptions(o: DatabaseOptions): string {
 }
 
 /** Rough size of a row in memory: enough to bound what a buffered page holds. */
-function approximateBytes(row: Row): number {
+export function approximateBytes(row: Row): number {
   let bytes = 0;
   for (const value of Object.values(row)) {
     if (typeof value === 'string') bytes += value.length;

@@ -1,6 +1,7 @@
 // process, pools and responses → Prometheus metrics (prom-client), one registry per app; labels come from fixed sets only.
 import client from 'prom-client';
 import type { Database } from './db';
+import type { ReadAheadOutcome } from './read-ahead';
 
 /** Where a request went, as a label: a handful of fixed values, never the URL itself. */
 export type RouteFamily = 'odata' | 'ingest' | 'settings' | 'health' | 'metrics' | 'landing' | 'other';
@@ -32,6 +33,8 @@ export interface Metrics {
   /** A streamed response the server cut because of an error after its headers were sent. */
   observeCutResponse(family: RouteFamily, errorCode: string): void;
   observeIngested(counts: IngestCounts): void;
+  /** What became of a feed page computed ahead of the client's next request. */
+  observeReadAhead(outcome: ReadAheadOutcome): void;
 }
 
 export interface MetricsSources {
@@ -39,6 +42,8 @@ export interface MetricsSources {
   readonly pools: ReadonlyMap<string, Database>;
   /** The read replica, when one is configured: its replay lag is measured at scrape time. */
   readonly replica?: Database;
+  /** Feed pages held for clients' next requests, read at scrape time. */
+  readonly readAhead?: () => { readonly pages: number; readonly bytes: number };
 }
 
 /** Longest a scrape waits for the replica to report its lag. */
@@ -115,6 +120,23 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
   });
   for (const outcome of ['accepted', 'duplicate', 'dropped']) ingested.inc({ outcome }, 0);
+  const readAheadPages = new client.Counter({
+    name: 'taskfeed_odata_read_ahead_pages_total',
+    help: 'Feed pages computed ahead of the next request, by outcome (hit = a request was answered from one)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const readAheadHeld = sources.readAhead;
+  if (readAheadHeld !== undefined) {
+    new client.Gauge({
+      name: 'taskfeed_odata_read_ahead_bytes',
+      help: 'Approximate bytes of feed pages held for clients that have not asked for them yet',
+      registers: [registry],
+      collect() {
+        this.set(readAheadHeld().bytes);
+      },
+    });
+  }
 
   new client.Gauge({
     name: 'taskfeed_db_pool_connections',
@@ -195,6 +217,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
       ingested.inc({ outcome: 'accepted' }, counts.accepted);
       ingested.inc({ outcome: 'duplicate' }, counts.duplicates);
       ingested.inc({ outcome: 'dropped' }, counts.dropped);
+    },
+    observeReadAhead(outcome) {
+      readAheadPages.inc({ outcome });
     },
   };
 }

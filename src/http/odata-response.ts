@@ -6,6 +6,7 @@ import type { Database } from '../db';
 import type { EntityModel } from '../model/edm';
 import type { ParsedQuery } from '../odata/ast';
 import type { Limits } from '../odata/limits';
+import type { ReadAhead } from '../read-ahead';
 import type { ResponseFormat } from '../serialize/format';
 import type { CompileContext } from '../sql/compile-expr';
 import { jsonContentType, negotiateVersion, preferredPageSize, prefersOmittedNulls } from './odata-format';
@@ -15,6 +16,8 @@ export interface ODataRequest {
   readonly res: Response;
   /** The read side: a replica when DATABASE_READ_URL is set. */
   readonly readDb: Database;
+  /** Feed pages computed ahead, for requests that follow @odata.nextLink. */
+  readonly readAhead: ReadAhead;
   /** The model this mount serves (/v2.3 serves Cognigy's key names). */
   readonly model: EntityModel;
   readonly query: ParsedQuery;

@@ -7,24 +7,26 @@ import { AppError, methodNotAllowed, odataEntityNotFound, odataNotImplemented, u
 import type { EntityModel } from '../model/edm';
 import { buildCsdlJson } from '../model/csdl-json';
 import { buildCsdlXml } from '../model/csdl-xml';
-import type { ParsedQuery } from '../odata/ast';
+import type { ParsedQuery, ResourceSegment } from '../odata/ast';
 import type { EntityQuery } from '../odata/bound';
 import { BindSession } from '../odata/bind-expr';
 import { bindResource, type ParentEntity, type Resource } from '../odata/bind-path';
 import { bindEntityQuery } from '../odata/bind-query';
 import type { Limits } from '../odata/limits';
+import type { ReadAhead } from '../read-ahead';
 import { withKeyTieBreak } from '../odata/order-keys';
 import { parseResourcePath } from '../odata/parse-path';
 import { parseQueryString } from '../odata/parse-query';
-import { planEntities } from '../odata/plan';
+import { planEntities, type EntityPlan } from '../odata/plan';
 import { resultColumn } from '../odata/result-columns';
 import { decodeKeysetToken } from '../odata/skiptoken';
 import { canWriteJsonInDatabase, compileEntityCount, compileEntityPage, compileExists } from '../sql/compile-select';
+import type { CompiledQuery } from '../sql/fragment';
 import { streamCollection } from '../serialize/collection';
 import { collectionContext, propertyContext, serviceDocumentContext } from '../serialize/context-url';
 import { createEntityWriter, entityJson, type SerializeContext } from '../serialize/entity';
 import type { ResponseFormat } from '../serialize/format';
-import { buildNextLink } from '../serialize/next-link';
+import { nextLinkQuery } from '../serialize/next-link';
 import { formatRawValue, formatValue } from '../serialize/values';
 import { findReadKey, keyFromHeaders } from './auth';
 import { abortWhenClientLeaves } from './client-gone';
@@ -36,7 +38,14 @@ export interface ODataServiceOptions {
   readonly model: EntityModel;
   /** Where the service is mounted, e.g. '/odata' or '/v2.3'. */
   readonly mountPath: string;
+  /** Feed pages computed ahead of clients' next requests, shared by every mount. */
+  readonly readAhead: ReadAhead;
 }
+
+type CollectionResource = Extract<Resource, { kind: 'collection' }>;
+
+/** Pages up to this many rows are read whole, so that the next one can be computed while they are written. */
+const READ_AHEAD_MAX_ROWS = 10_001;
 
 export function limitsOf(ctx: AppContext): Limits {
   return ctx.config.odata;
@@ -96,7 +105,7 @@ function metadata(o: ODataRequest): void {
   }
 }
 
-async function count(o: ODataRequest, resource: Extract<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
+async function count(o: ODataRequest, resource: CollectionResource, session: BindSession): Promise<void> {
   const query = bindEntityQuery(session, resource.ref, o.query, resource.where);
   sendCount(o, await countOf(o, query));
 }
@@ -105,20 +114,75 @@ async function countOf(o: ODataRequest, query: Pick<EntityQuery, 'root' | 'where
   return (await o.readDb.query<{ count: string }>(compileEntityCount(query, o.compile))).rows[0]?.count;
 }
 
-/** GET /odata/Set (or a navigation collection): bind → plan → compile → stream, one page per request. */
-async function collection(o: ODataRequest, resource: Extract<Resource, { kind: 'collection' }>, session: BindSession): Promise<void> {
-  const format = negotiateJsonFormat(o.req, o.query.format);
-  const query = bindEntityQuery(session, resource.ref, o.query, resource.where);
+/** A collection page as every request with these options plans it: the next page's statement is predicted the same way. */
+interface CollectionPage {
+  readonly query: EntityQuery;
+  readonly plan: EntityPlan;
+  readonly jsonInDatabase: boolean;
+  readonly statement: CompiledQuery;
+}
+
+interface PageShape {
+  readonly pageSize: number;
+  readonly format: ResponseFormat;
+  readonly omitNulls: boolean;
+}
+
+function planCollectionPage(o: ODataRequest, resource: CollectionResource, session: BindSession, options: ParsedQuery, shape: PageShape): CollectionPage {
+  const query = bindEntityQuery(session, resource.ref, options, resource.where);
   const order = withKeyTieBreak(query.orderby, query.keys);
-  const after = o.query.skiptoken === undefined ? undefined : decodeKeysetToken(o.query.skiptoken, order, resource.ref);
-  const plan = planEntities(query, { pageSize: pageSizeFor(o), after });
-  const count = plan.count ? await countOf(o, plan) : undefined;
-  const s: SerializeContext = { format, serviceUrl: o.serviceUrl, namespace: o.model.namespace, omitNulls: omitNullsFor(o) };
+  const after = options.skiptoken === undefined ? undefined : decodeKeysetToken(options.skiptoken, order, resource.ref);
+  const plan = planEntities(query, { pageSize: shape.pageSize, after });
   // Large feeds are mostly plain rows: PostgreSQL writes their JSON, and the server only frames it.
-  const jsonInDatabase = canWriteJsonInDatabase(plan, format);
-  const statement = compileEntityPage(plan, o.compile, { jsonInDatabase, omitNulls: s.omitNulls });
-  const rows = o.readDb.stream(statement, plan.limit);
-  const writeEntity = jsonInDatabase ? (row: Row) => row[resultColumn.entityJson] as string : createEntityWriter({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, s);
+  const jsonInDatabase = canWriteJsonInDatabase(plan, shape.format);
+  return { query, plan, jsonInDatabase, statement: compileEntityPage(plan, o.compile, { jsonInDatabase, omitNulls: shape.omitNulls }) };
+}
+
+/** The statement the request for `nextQuery` (this page's @odata.nextLink) will run, bound afresh as that request binds it. */
+function nextPageStatement(o: ODataRequest, segments: readonly ResourceSegment[], nextQuery: string, shape: PageShape): CompiledQuery | undefined {
+  const options = parseQueryString(nextQuery);
+  const session = new BindSession(o.model, o.limits, options.aliases);
+  const resource = bindResource(session, segments);
+  return resource.kind === 'collection' ? planCollectionPage(o, resource, session, options, shape).statement : undefined;
+}
+
+/**
+ * A client following @odata.nextLink gets page N+1 computed while page N is written: its keyset start is this page's
+ * last row. Only pages reached through a skiptoken read ahead (a dashboard reading one page does not), and only pages
+ * small enough to hold in memory.
+ */
+async function readPageAhead(o: ODataRequest, segments: readonly ResourceSegment[], page: CollectionPage, shape: PageShape, nextQuery: (last: Row) => string): Promise<readonly Row[]> {
+  const rows = (await o.readAhead.take(page.statement)) ?? (await o.readDb.query(page.statement)).rows;
+  const last = rows[page.plan.pageSize - 1];
+  const mayContinue = page.plan.remaining === undefined || page.plan.remaining > page.plan.pageSize;
+  if (rows.length > page.plan.pageSize && mayContinue && last !== undefined) {
+    const next = nextPageStatement(o, segments, nextQuery(last), shape);
+    if (next !== undefined) o.readAhead.start(next, async () => (await o.readDb.query(next)).rows);
+  }
+  return rows;
+}
+
+async function* rowsOf(list: readonly Row[]): AsyncGenerator<Row> {
+  yield* list;
+}
+
+/** GET /odata/Set (or a navigation collection): bind → plan → compile → stream, one page per request. */
+async function collection(o: ODataRequest, resource: CollectionResource, session: BindSession, segments: readonly ResourceSegment[]): Promise<void> {
+  const format = negotiateJsonFormat(o.req, o.query.format);
+  const shape: PageShape = { pageSize: pageSizeFor(o), format, omitNulls: omitNullsFor(o) };
+  const page = planCollectionPage(o, resource, session, o.query, shape);
+  const { plan, query } = page;
+  const count = plan.count ? await countOf(o, plan) : undefined;
+  const s: SerializeContext = { format, serviceUrl: o.serviceUrl, namespace: o.model.namespace, omitNulls: shape.omitNulls };
+  const nextQuery = (last: Row) =>
+    nextLinkQuery(o.rawQuery, plan.pageSize, plan.remaining, { kind: 'keyset', values: plan.orderby.map((_, i) => last[resultColumn.order(i)] ?? null) });
+  const rows =
+    o.query.skiptoken !== undefined && plan.limit <= READ_AHEAD_MAX_ROWS
+      ? rowsOf(await readPageAhead(o, segments, page, shape, nextQuery))
+      : o.readDb.stream(page.statement, plan.limit);
+  const writeEntity = page.jsonInDatabase
+    ? (row: Row) => row[resultColumn.entityJson] as string
+    : createEntityWriter({ set: resource.ref.set, select: plan.select, keys: plan.keys, expand: plan.expand }, s);
   const resourceUrl = `${o.serviceUrl}${o.rawPath}`;
   await streamCollection(
     o.res,
@@ -129,11 +193,7 @@ async function collection(o: ODataRequest, resource: Extract<Resource, { kind: '
       pageSize: plan.pageSize,
       mayContinue: plan.remaining === undefined || plan.remaining > plan.pageSize,
       rowJson: writeEntity,
-      nextLink: (last: Row) =>
-        buildNextLink(resourceUrl, o.rawQuery, plan.pageSize, plan.remaining, {
-          kind: 'keyset',
-          values: plan.orderby.map((_, i) => last[resultColumn.order(i)] ?? null),
-        }),
+      nextLink: (last: Row) => `${resourceUrl}?${nextQuery(last)}`,
     },
     () => odataHeaders(o.res, format),
   );
@@ -196,7 +256,7 @@ async function handle(o: ODataRequest): Promise<void> {
         if (resource.kind !== 'collection') throw odataNotImplemented('$apply applies to collections, not to a single entity or property');
         return readApply(o, resource, session);
       }
-      if (resource.kind === 'collection') return resource.count ? count(o, resource, session) : collection(o, resource, session);
+      if (resource.kind === 'collection') return resource.count ? count(o, resource, session) : collection(o, resource, session, path.segments);
       return single(o, resource, session);
     }
   }
@@ -255,6 +315,7 @@ export function createODataRouter(ctx: AppContext, options: ODataServiceOptions)
       key,
       compile: { projects: key.projects },
       limits: limitsOf(ctx),
+      readAhead: options.readAhead,
     });
   });
   return router;

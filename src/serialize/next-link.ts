@@ -16,14 +16,19 @@ function optionName(rawPair: string): string {
 const REPLACED = new Set(['top', 'skip', 'skiptoken']);
 
 /**
- * nextLink('https://h/odata/Analytics', '$filter=x%20gt%201&$top=2500&$skip=10', 1000, token)
- * → 'https://h/odata/Analytics?$filter=x%20gt%201&$top=1500&$skiptoken=…' (the raw text of other options is kept).
+ * nextLinkQuery('$filter=x%20gt%201&$top=2500&$skip=10', 1000, 2500, token)
+ * → '$filter=x%20gt%201&$top=1500&$skiptoken=…' (the raw text of other options is kept).
  */
-export function buildNextLink(resourceUrl: string, rawQuery: string, pageSize: number, top: number | undefined, token: SkipToken): string {
+export function nextLinkQuery(rawQuery: string, pageSize: number, top: number | undefined, token: SkipToken): string {
   const kept = rawQuery
     .split('&')
     .filter((pair) => pair.length > 0 && !REPLACED.has(optionName(pair)));
   if (top !== undefined) kept.push(`$top=${top - pageSize}`);
   kept.push(`$skiptoken=${encodeSkipToken(token)}`);
-  return `${resourceUrl}?${kept.join('&')}`;
+  return kept.join('&');
+}
+
+/** buildNextLink('https://h/odata/Analytics', …) → 'https://h/odata/Analytics?' + nextLinkQuery(…) */
+export function buildNextLink(resourceUrl: string, rawQuery: string, pageSize: number, top: number | undefined, token: SkipToken): string {
+  return `${resourceUrl}?${nextLinkQuery(rawQuery, pageSize, top, token)}`;
 }
