@@ -118,6 +118,35 @@ export async function createSeededDatabase(prefix: string): Promise<ScratchDatab
   return { name, url, seedSeconds: elapsedMs(started) / 1000, drop };
 }
 
+// Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ).
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) of a process, from /proc (NaN where there is no /proc). */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (backends, parallel workers, writers). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const seconds = processCpuSeconds(Number(entry));
+      if (Number.isFinite(seconds)) total += seconds;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return total;
+}
+
 export function elapsedMs(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -138,6 +167,8 @@ export interface ChildServer {
   readonly pid: number;
   /** Resident memory now and at its peak (VmHWM), in MB. */
   rss(): { now: number; peak: number };
+  /** CPU seconds (user + system) the process has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -167,6 +198,7 @@ export async function startChild(script: string, env: Record<string, string>, re
     port,
     pid,
     rss: () => ({ now: status('VmRSS'), peak: status('VmHWM') }),
+    cpuSeconds: () => processCpuSeconds(pid),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

@@ -15,6 +15,7 @@ import {
   createSeededDatabase,
   databaseVersion,
   elapsedMs,
+  postgresCpuSeconds,
   fmt,
   httpLoad,
   machineLine,
@@ -76,6 +77,21 @@ interface FeedResult {
   readonly bytes: number;
   readonly seconds: number;
   readonly pages: number;
+  /** CPU seconds spent during the pull by the server (none for COPY), PostgreSQL and this client. */
+  readonly cpu: { readonly server: number; readonly postgres: number; readonly client: number };
+}
+
+/** CPU used by the server, PostgreSQL and this process while `work` runs. */
+async function measuringCpu<T>(server: ChildServer | undefined, work: () => Promise<T>): Promise<{ result: T; cpu: FeedResult['cpu'] }> {
+  const server0 = server?.cpuSeconds() ?? 0;
+  const postgres0 = postgresCpuSeconds();
+  const client0 = process.cpuUsage();
+  const result = await work();
+  const client = process.cpuUsage(client0);
+  return {
+    result,
+    cpu: { server: (server?.cpuSeconds() ?? 0) - server0, postgres: postgresCpuSeconds() - postgres0, client: (client.user + client.system) / 1e6 },
+  };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -110,21 +126,23 @@ function nextLinkOf(body: Buffer): string | undefined {
 }
 
 /** Every row, following @odata.nextLink as Power BI does; rows are counted, not parsed. */
-async function pullFeed(port: number, headers: Record<string, string>): Promise<FeedResult> {
+async function pullFeed(server: ChildServer, headers: Record<string, string>): Promise<FeedResult> {
   let next: string | undefined = '/odata/Analytics?$orderby=timestamp';
   let rows = 0;
   let bytes = 0;
   let pages = 0;
   const start = process.hrtime.bigint();
-  while (next !== undefined) {
-    const res = await get(port, next, headers);
-    if (res.status !== 200) throw new Error(`${next} → ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
-    pages += 1;
-    bytes += res.body.length;
-    rows += countOccurrences(res.body, ROW_START);
-    next = nextLinkOf(res.body);
-  }
-  return { rows, bytes, seconds: elapsedMs(start) / 1000, pages };
+  const { cpu } = await measuringCpu(server, async () => {
+    while (next !== undefined) {
+      const res = await get(server.port, next, headers);
+      if (res.status !== 200) throw new Error(`${next} → ${res.status} ${res.body.toString('utf8').slice(0, 300)}`);
+      pages += 1;
+      bytes += res.body.length;
+      rows += countOccurrences(res.body, ROW_START);
+      next = nextLinkOf(res.body);
+    }
+  });
+  return { rows, bytes, seconds: elapsedMs(start) / 1000, pages, cpu };
 }
 
 /** The same rows, in the same order, as fast as PostgreSQL can hand them out. */
@@ -135,21 +153,23 @@ async function copyAll(url: string): Promise<FeedResult> {
   let bytes = 0;
   const start = process.hrtime.bigint();
   try {
-    const stream = client.query(copyTo(`COPY (SELECT ${COLUMNS} FROM analytics ORDER BY occurred_at, id) TO STDOUT`));
-    await pipeline(
-      stream,
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          bytes += chunk.length;
-          for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
-          done();
-        },
-      }),
-    );
+    const { cpu } = await measuringCpu(undefined, async () => {
+      const stream = client.query(copyTo(`COPY (SELECT ${COLUMNS} FROM analytics ORDER BY occurred_at, id) TO STDOUT`));
+      await pipeline(
+        stream,
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            bytes += chunk.length;
+            for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) rows++;
+            done();
+          },
+        }),
+      );
+    });
+    return { rows, bytes, seconds: elapsedMs(start) / 1000, pages: 1, cpu };
   } finally {
     await client.end();
   }
-  return { rows, bytes, seconds: elapsedMs(start) / 1000, pages: 1 };
 }
 
 async function main(): Promise<void> {
@@ -205,22 +225,29 @@ async function main(): Promise<void> {
       out.push('');
     }
 
-    process.stdout.write('full feed over next links (default page size, then odata.maxpagesize), then COPY…\n');
-    const feedDefault = await pullFeed(taskfeed.port, {});
-    const feedLarge = await pullFeed(taskfeed.port, { Prefer: `odata.maxpagesize=${FEED_PAGE}` });
-    const copy = await copyAll(scratch.url);
+    process.stdout.write('full feed over next links (default page size, then odata.maxpagesize, then without read-ahead), then COPY…\n');
+    const feedDefault = await pullFeed(taskfeed, {});
+    const feedLarge = await pullFeed(taskfeed, { Prefer: `odata.maxpagesize=${FEED_PAGE}` });
     const rss = taskfeed.rss();
-    for (const f of [feedDefault, feedLarge, copy]) {
+    // The same server with read-ahead off: what computing page N+1 during page N's transfer is worth.
+    const withoutReadAhead = await startTaskfeed(scratch.url, { ODATA_MAX_PAGE_SIZE: String(FEED_PAGE), ODATA_READ_AHEAD_BYTES: '0' });
+    servers.push(withoutReadAhead);
+    const feedNoReadAhead = await pullFeed(withoutReadAhead, {});
+    const copy = await copyAll(scratch.url);
+    for (const f of [feedDefault, feedLarge, feedNoReadAhead, copy]) {
       if (f.rows !== ANALYTICS_ROWS) throw new Error(`the feed returned ${f.rows} rows, expected ${ANALYTICS_ROWS}`);
     }
     const rate = (f: FeedResult) => f.rows / f.seconds;
+    const microsPerRow = (seconds: number, f: FeedResult) => fmt((seconds / f.rows) * 1e6);
     const feedRow = (label: string, f: FeedResult) =>
-      `    ${label.padEnd(34)} ${fmt(rate(f), 0).padStart(10)} ${fmt(f.seconds).padStart(8)} ${fmt(f.bytes / 2 ** 20).padStart(8)} ${String(f.pages).padStart(6)} ${`${fmt((rate(f) / rate(copy)) * 100)} %`.padStart(8)}`;
+      `    ${label.padEnd(40)} ${fmt(rate(f), 0).padStart(10)} ${fmt(f.seconds).padStart(8)} ${fmt(f.bytes / 2 ** 20).padStart(8)} ${String(f.pages).padStart(6)} ${`${fmt((rate(f) / rate(copy)) * 100)} %`.padStart(8)}` +
+      ` ${microsPerRow(f.cpu.server, f).padStart(7)} ${microsPerRow(f.cpu.postgres, f).padStart(7)} ${microsPerRow(f.cpu.client, f).padStart(7)}`;
     out.push(
-      'full feed: /odata/Analytics?$orderby=timestamp, following @odata.nextLink (one client, as a Power BI refresh)',
-      `    ${''.padEnd(34)} ${'rows/s'.padStart(10)} ${'s'.padStart(8)} ${'MB'.padStart(8)} ${'pages'.padStart(6)} ${'of COPY'.padStart(8)}`,
+      'full feed: /odata/Analytics?$orderby=timestamp, following @odata.nextLink (one client, as a Power BI refresh); CPU µs per row',
+      `    ${''.padEnd(40)} ${'rows/s'.padStart(10)} ${'s'.padStart(8)} ${'MB'.padStart(8)} ${'pages'.padStart(6)} ${'of COPY'.padStart(8)} ${'server'.padStart(7)} ${'pg'.padStart(7)} ${'client'.padStart(7)}`,
       feedRow('default page size', feedDefault),
       feedRow(`Prefer: odata.maxpagesize=${FEED_PAGE}`, feedLarge),
+      feedRow('default page size, read-ahead off', feedNoReadAhead),
       feedRow('COPY … TO STDOUT', copy),
       '',
     );
