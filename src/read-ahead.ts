@@ -13,15 +13,19 @@ export interface ReadAheadOptions {
 }
 
 /**
- * hit: a request was answered from a page computed ahead; expired: nobody asked in time; over-budget: the page was
- * larger than the room left; failed: its statement failed (the request then runs it itself); skipped: not started
- * because too many pages were being computed.
+ * hit: a request was answered from a page computed ahead; stale: rows were written into the page's range after it
+ * was computed, so the request read it afresh; expired: nobody asked in time; over-budget: the page was larger than
+ * the room left; failed: its statement failed (the request then runs it itself); skipped: not started because too
+ * many pages were being computed.
  */
-export type ReadAheadOutcome = 'hit' | 'expired' | 'over-budget' | 'failed' | 'skipped';
+export type ReadAheadOutcome = 'hit' | 'stale' | 'expired' | 'over-budget' | 'failed' | 'skipped';
 
 export interface ReadAhead {
-  /** The rows computed ahead for exactly this statement (each page is handed out once), or undefined. */
-  take(statement: CompiledQuery): Promise<readonly Row[] | undefined>;
+  /**
+   * The rows computed ahead for exactly this statement (each page is handed out once), or undefined. With
+   * `stillCurrent`, held rows are only handed out when it confirms that the statement would return them now.
+   */
+  take(statement: CompiledQuery, stillCurrent?: (rows: readonly Row[]) => Promise<boolean>): Promise<readonly Row[] | undefined>;
   /** Computes the statement's rows in the background, unless they are already held or the limits are reached. */
   start(statement: CompiledQuery, run: () => Promise<readonly Row[]>): void;
   /** Pages held or being computed, and the bytes held. */
@@ -57,14 +61,19 @@ export function createReadAhead(options: ReadAheadOptions): ReadAhead {
   };
 
   return {
-    async take(statement) {
+    async take(statement, stillCurrent) {
       if (held.size === 0) return undefined;
       const key = keyOf(statement);
       const page = held.get(key);
       if (page === undefined) return undefined;
       release(key, page);
       const rows = await page.rows;
-      if (rows !== undefined) observe('hit');
+      if (rows === undefined) return undefined;
+      if (stillCurrent !== undefined && !(await stillCurrent(rows))) {
+        observe('stale');
+        return undefined;
+      }
+      observe('hit');
       return rows;
     },
 

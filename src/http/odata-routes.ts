@@ -152,7 +152,7 @@ function nextPageStatement(o: ODataRequest, segments: readonly ResourceSegment[]
  * small enough to hold in memory.
  */
 async function readPageAhead(o: ODataRequest, segments: readonly ResourceSegment[], page: CollectionPage, shape: PageShape, nextQuery: (last: Row) => string): Promise<readonly Row[]> {
-  const rows = (await o.readAhead.take(page.statement)) ?? (await o.readDb.query(page.statement)).rows;
+  const rows = (await o.readAhead.take(page.statement, (held) => stillCurrent(o, page, held))) ?? (await o.readDb.query(page.statement)).rows;
   const last = rows[page.plan.pageSize - 1];
   const mayContinue = page.plan.remaining === undefined || page.plan.remaining > page.plan.pageSize;
   if (rows.length > page.plan.pageSize && mayContinue && last !== undefined) {
@@ -160,6 +160,26 @@ async function readPageAhead(o: ODataRequest, segments: readonly ResourceSegment
     if (next !== undefined) o.readAhead.start(next, async () => (await o.readDb.query(next)).rows);
   }
   return rows;
+}
+
+/**
+ * Whether a page computed ahead is still what its statement returns: the same statement reading only the key and
+ * order columns (an index range, no JSON) must yield the same rows in the same order. A row written into the page's
+ * range since then, or removed from it, sends the request to the database, so read-ahead never hides a row that a
+ * request without it would have returned.
+ */
+async function stillCurrent(o: ODataRequest, page: CollectionPage, held: readonly Row[]): Promise<boolean> {
+  const positions = await o.readDb.query(compileEntityPage({ ...page.plan, select: [], expand: [] }, o.compile));
+  if (positions.rows.length !== held.length) return false;
+  const columns = [...page.plan.keys.map((_, i) => resultColumn.key(i)), ...page.plan.orderby.map((_, i) => resultColumn.order(i))];
+  return positions.rows.every((row, i) => {
+    const before = held[i] as Row;
+    return columns.every((column) => sameValue(row[column], before[column]));
+  });
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
 }
 
 async function* rowsOf(list: readonly Row[]): AsyncGenerator<Row> {
